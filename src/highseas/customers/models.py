@@ -1,0 +1,101 @@
+"""Customers, their follow-ups and deals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from highseas.db import Base, Instant, value_enum
+
+GRADES = ("A", "B", "C", "D", "E")
+
+
+class Stage(enum.StrEnum):
+    LEAD = "lead"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+
+
+class FollowUpKind(enum.StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    MESSAGE = "message"
+    MEETING = "meeting"
+    EMAIL = "email"
+
+
+class Customer(Base):
+    """Owned by ``owner_id``, or — when that is null — sitting unowned in pool ``pool_id``.
+
+    ``pool_id`` is never null: it is the pool the customer sits in or returns to, so a customer is
+    always either owned or in exactly one pool. ``due_at``/``due_rule_id``/``remind_at`` materialise
+    the earliest recycle deadline of an owned customer; they are null when no rule applies.
+    """
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_owner_due", "owner_id", "due_at"),
+        Index("ix_customer_pool_owner", "pool_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    wechat: Mapped[str | None] = mapped_column(String(64))
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    stage: Mapped[Stage] = mapped_column(value_enum(Stage), default=Stage.LEAD)
+    region: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(100))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pool.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    previous_owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    won: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_at: Mapped[datetime | None] = mapped_column(Instant())
+    released_at: Mapped[datetime | None] = mapped_column(Instant())
+    last_followup_at: Mapped[datetime | None] = mapped_column(Instant())
+    last_deal_at: Mapped[datetime | None] = mapped_column(Instant())
+    due_at: Mapped[datetime | None] = mapped_column(Instant(), index=True)
+    due_rule_id: Mapped[int | None] = mapped_column(ForeignKey("recycle_rule.id", ondelete="SET NULL"))
+    remind_at: Mapped[datetime | None] = mapped_column(Instant(), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(Instant())
+    updated_at: Mapped[datetime] = mapped_column(Instant())
+    deleted_at: Mapped[datetime | None] = mapped_column(Instant())
+
+
+class FollowUp(Base):
+    __tablename__ = "followup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[FollowUpKind] = mapped_column(value_enum(FollowUpKind))
+    content: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(Instant())
+    created_at: Mapped[datetime] = mapped_column(Instant())
+
+
+class Deal(Base):
+    __tablename__ = "deal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    signed_at: Mapped[datetime] = mapped_column(Instant())
+    repurchase: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(Instant())

@@ -1,0 +1,299 @@
+"""Creating and editing customers, follow-ups, deals, soft delete and restore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from highseas import clock, errors
+from highseas.auth.permissions import can_see_customer, ensure_admin
+from highseas.customers.contacts import normalise_credit_code, normalise_email, normalise_phone
+from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
+from highseas.customers.queries import get_live_customer
+from highseas.org.models import Role, User
+from highseas.org.service import company_settings, get_user, manages
+from highseas.ownership.due import refresh_due
+from highseas.ownership.events import record_event
+from highseas.ownership.models import EventKind
+from highseas.ownership.service import ensure_capacity, lock_users
+from highseas.pools.service import get_pool, is_pool_admin, is_pool_member
+
+
+@dataclass
+class CustomerInput:
+    name: str
+    company: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    credit_code: str | None = None
+    grade: str | None = None
+    stage: str = Stage.LEAD.value
+    region: str | None = None
+    industry: str | None = None
+    source: str | None = None
+    tags: list[str] = field(default_factory=list)
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+
+EDITABLE_FIELDS = frozenset(CustomerInput.__dataclass_fields__)
+
+
+def _clean(data: CustomerInput) -> dict[str, Any]:
+    """Validated column values, naming the field at fault."""
+    name = (data.name or "").strip()
+    if not name:
+        raise errors.InvalidInput("name", "must not be empty")
+    grade = data.grade.strip().upper() if data.grade else None
+    if grade is not None and grade not in GRADES:
+        raise errors.InvalidInput("grade", f"must be one of {', '.join(GRADES)}")
+    try:
+        stage = Stage(data.stage)
+    except ValueError:
+        raise errors.InvalidInput("stage", f"must be one of {', '.join(s.value for s in Stage)}") from None
+    phone = data.phone.strip() if data.phone and data.phone.strip() else None
+    email = data.email.strip() if data.email and data.email.strip() else None
+    credit = data.credit_code.strip() if data.credit_code and data.credit_code.strip() else None
+    return {
+        "name": name,
+        "company": data.company,
+        "phone": phone,
+        "phone_e164": normalise_phone(phone) if phone else None,
+        "email": email,
+        "email_key": normalise_email(email) if email else None,
+        "wechat": data.wechat,
+        "credit_code": normalise_credit_code(credit) if credit else None,
+        "grade": grade,
+        "stage": stage,
+        "region": data.region,
+        "industry": data.industry,
+        "source": data.source,
+        "tags": sorted({t.strip() for t in data.tags if t.strip()}),
+        "custom_fields": dict(data.custom_fields),
+    }
+
+
+def _where_it_is(session: Session, actor: User, existing: Customer) -> str:
+    if existing.owner_id is None:
+        return get_pool(session, existing.pool_id).name
+    owner = get_user(session, existing.owner_id)
+    if owner.id == actor.id:
+        return "owned by you"
+    if actor.role is Role.ADMIN or manages(session, actor, owner):
+        return f"owned by {owner.name}"
+    return "owned by a colleague"
+
+
+def ensure_not_duplicate(session: Session, actor: User, values: dict[str, Any], exclude_id: int | None = None) -> None:
+    """Refuse a second record of one real customer: same phone (E.164), email or credit code.
+
+    The error says where the existing record is, never its contact details.
+    """
+    matches = [
+        column == values[key]
+        for column, key in (
+            (Customer.phone_e164, "phone_e164"),
+            (Customer.email_key, "email_key"),
+            (Customer.credit_code, "credit_code"),
+        )
+        if values.get(key)
+    ]
+    if not matches:
+        return
+    query = select(Customer).where(or_(*matches), Customer.deleted_at.is_(None)).order_by(Customer.id).limit(1)
+    if exclude_id is not None:
+        query = query.where(Customer.id != exclude_id)
+    existing = session.scalars(query).first()
+    if existing is not None:
+        where = _where_it_is(session, actor, existing)
+        raise errors.DuplicateCustomer(
+            f"this customer already exists ({where})", existing={"id": existing.id, "where": where}
+        )
+
+
+def create_customer(
+    session: Session, actor: User, data: CustomerInput, pool_id: int | None = None, in_pool: bool = False
+) -> Customer:
+    """Create a customer owned by its creator (capacity applies), or unowned in a pool."""
+    values = _clean(data)
+    settings = company_settings(session)
+    home = pool_id if pool_id is not None else settings.default_pool_id
+    if home is None:
+        raise errors.InvalidInput("pool_id", "the company has no pool yet; create one first")
+    pool = get_pool(session, home)
+    if in_pool and not (is_pool_member(session, actor, pool.id) or is_pool_admin(session, actor, pool.id)):
+        raise errors.NotPoolMember(f"you are not a member of pool {pool.name!r}")
+    ensure_not_duplicate(session, actor, values)
+    owner_id = None
+    if not in_pool:
+        me = lock_users(session, [actor.id])[actor.id]
+        ensure_capacity(session, me, settings)
+        owner_id = me.id
+    now = clock.now()
+    customer = Customer(
+        **values,
+        pool_id=pool.id,
+        owner_id=owner_id,
+        won=False,
+        locked=False,
+        claimed_at=now if owner_id is not None else None,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    record_event(
+        session,
+        customer_id=customer.id,
+        kind=EventKind.CREATE,
+        pool_id=pool.id,
+        from_user_id=None,
+        to_user_id=owner_id,
+        actor_id=actor.id,
+    )
+    refresh_due(session, customer)
+    session.flush()
+    return customer
+
+
+def get_customer(session: Session, actor: User, customer_id: int) -> Customer:
+    customer = get_live_customer(session, customer_id)
+    if not can_see_customer(session, actor, customer):
+        raise errors.NotFound(f"no customer {customer_id}")
+    return customer
+
+
+def _may_edit(session: Session, actor: User, customer: Customer) -> bool:
+    if actor.role is Role.ADMIN or customer.owner_id == actor.id:
+        return True
+    if customer.owner_id is None:
+        return is_pool_admin(session, actor, customer.pool_id)
+    return manages(session, actor, get_user(session, customer.owner_id))
+
+
+def update_customer(session: Session, actor: User, customer_id: int, changes: dict[str, Any]) -> Customer:
+    """Edit descriptive fields; ownership, pool, won and timestamps only move through their services."""
+    customer = get_customer(session, actor, customer_id)
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise errors.InvalidInput(sorted(unknown)[0], "cannot be changed here")
+    if not _may_edit(session, actor, customer):
+        raise errors.Forbidden("you may not edit this customer")
+    current = {name: getattr(customer, name) for name in EDITABLE_FIELDS}
+    current["stage"] = customer.stage.value
+    values = _clean(CustomerInput(**{**current, **changes}))
+    ensure_not_duplicate(session, actor, values, exclude_id=customer.id)
+    grade_changed = values["grade"] != customer.grade
+    for name, value in values.items():
+        setattr(customer, name, value)
+    customer.updated_at = clock.now()
+    if grade_changed:
+        refresh_due(session, customer)
+    session.flush()
+    return customer
+
+
+def _past_or_now(value: datetime | None, field_name: str) -> datetime:
+    now = clock.now()
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        raise errors.InvalidInput(field_name, "needs a time zone offset")
+    if value > now:
+        raise errors.InvalidInput(field_name, "cannot be in the future")
+    return value
+
+
+def _owned_row_locked(session: Session, actor: User, customer_id: int) -> Customer:
+    # The row lock orders this write against a sweep that has already selected the customer:
+    # either the sweep sees the new follow-up or deal, or this sees that the customer is gone.
+    customer = get_live_customer(session, customer_id, for_update=True)
+    if not can_see_customer(session, actor, customer):
+        raise errors.NotFound(f"no customer {customer_id}")
+    if customer.owner_id != actor.id:
+        raise errors.NotOwner("only the owner can log this; claim the customer first")
+    return customer
+
+
+def log_followup(
+    session: Session, actor: User, customer_id: int, kind: str, content: str, at: datetime | None = None
+) -> FollowUp:
+    try:
+        followup_kind = FollowUpKind(kind)
+    except ValueError:
+        raise errors.InvalidInput("kind", f"must be one of {', '.join(k.value for k in FollowUpKind)}") from None
+    when = _past_or_now(at, "at")
+    customer = _owned_row_locked(session, actor, customer_id)
+    followup = FollowUp(
+        customer_id=customer.id,
+        user_id=actor.id,
+        kind=followup_kind,
+        content=content or "",
+        at=when,
+        created_at=clock.now(),
+    )
+    session.add(followup)
+    if customer.last_followup_at is None or when > customer.last_followup_at:
+        customer.last_followup_at = when
+    customer.updated_at = clock.now()
+    refresh_due(session, customer)
+    session.flush()
+    return followup
+
+
+def record_deal(
+    session: Session, actor: User, customer_id: int, amount: Decimal, signed_at: datetime | None = None
+) -> Deal:
+    """The first deal makes the customer won; later ones are repurchases."""
+    if amount <= 0:
+        raise errors.InvalidInput("amount", "must be above 0")
+    when = _past_or_now(signed_at, "signed_at")
+    customer = _owned_row_locked(session, actor, customer_id)
+    deal = Deal(
+        customer_id=customer.id,
+        user_id=actor.id,
+        amount=amount,
+        signed_at=when,
+        repurchase=customer.won,
+        created_at=clock.now(),
+    )
+    session.add(deal)
+    customer.won = True
+    customer.stage = Stage.CUSTOMER
+    if customer.last_deal_at is None or when > customer.last_deal_at:
+        customer.last_deal_at = when
+    customer.updated_at = clock.now()
+    refresh_due(session, customer)
+    session.flush()
+    return deal
+
+
+def soft_delete(session: Session, actor: User, customer_id: int) -> None:
+    ensure_admin(actor, "delete customers")
+    customer = get_live_customer(session, customer_id, for_update=True)
+    customer.deleted_at = clock.now()
+    refresh_due(session, customer)
+    session.flush()
+
+
+def restore(session: Session, actor: User, customer_id: int) -> Customer:
+    """Bring a soft-deleted customer back as it was; its owner's capacity still applies."""
+    ensure_admin(actor, "restore customers")
+    customer = session.get(Customer, customer_id, with_for_update=True, populate_existing=True)
+    if customer is None or customer.deleted_at is None:
+        raise errors.NotFound(f"no deleted customer {customer_id}")
+    if customer.owner_id is not None:
+        owner = lock_users(session, [customer.owner_id])[customer.owner_id]
+        ensure_capacity(session, owner, company_settings(session))
+    customer.deleted_at = None
+    customer.updated_at = clock.now()
+    refresh_due(session, customer)
+    session.flush()
+    return customer
+

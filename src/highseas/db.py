@@ -1,0 +1,131 @@
+"""Engine, declarative base and the transaction scope.
+
+The transaction owner is whoever calls :func:`session_scope` (a CLI command, a job, later an HTTP
+request); services only flush. On SQLite every transaction opens with ``BEGIN IMMEDIATE``: SQLite has
+no ``SELECT … FOR UPDATE``, so taking the single writer lock up front is what makes a capacity count
+and the write that depends on it one atomic step, exactly as the row locks do on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+DEFAULT_DATABASE_URL = "sqlite:///./highseas.db"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+DAY_MICROS = 86_400_000_000
+
+
+def to_micros(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return (value - EPOCH) // MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    return EPOCH + value * MICROSECOND
+
+
+class Instant(TypeDecorator[datetime]):
+    """A UTC instant stored as integer microseconds since the Unix epoch.
+
+    A due date is ``base + N × 24 h``; with integers that arithmetic and its comparisons are the
+    same plain SQL on SQLite and PostgreSQL, and range scans on the index stay cheap.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
+        return None if value is None else to_micros(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_micros(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def database_url() -> str:
+    return os.environ.get("HIGHSEAS_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = normalise_url(url or database_url())
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60}, **kwargs)
+        event.listen(engine, "connect", _prepare_sqlite_connection)
+        event.listen(engine, "begin", _begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _prepare_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's "begin" event below instead of the driver's
+    # implicit, deferred BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit when the block ends, roll back if it raises."""
+    session = sessionmaker(engine, expire_on_commit=False)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def value_enum(enum_class: type[enum.Enum]) -> Enum:
+    """Store an enum by its value ("no_followup"), the same text the API and raw SQL use."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

@@ -1,0 +1,85 @@
+"""Typed domain errors, each carrying the stable code of the HTTP contract (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """A rule refused an operation; ``code`` is stable and documented, ``message`` is for people."""
+
+    code: ClassVar[str] = "domain_error"
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class NotPoolMember(DomainError):
+    code = "not_pool_member"
+    status = 403
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class AlreadyOwned(DomainError):
+    code = "already_owned"
+    status = 409
+
+
+class NotOwner(DomainError):
+    code = "not_owner"
+    status = 409
+
+
+class CapacityFull(DomainError):
+    code = "capacity_full"
+    status = 409
+
+
+class ReclaimProtected(DomainError):
+    code = "reclaim_protected"
+    status = 409
+
+
+class DuplicateCustomer(DomainError):
+    """``details["existing"]`` is ``{"id", "where"}`` and never carries a contact field."""
+
+    code = "duplicate_customer"
+    status = 409
+
+
+class DailyLimit(DomainError):
+    code = "daily_limit"
+    status = 429
+
+
+class LockCapFull(DomainError):
+    code = "lock_cap_full"
+    status = 409
+
+
+class InvalidInput(DomainError):
+    """Malformed or out-of-range input; ``field`` names what to fix."""
+
+    code = "validation_error"
+    status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field=field)
+        self.field = field

@@ -1,0 +1,107 @@
+"""Departments, users and company settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from highseas import clock, errors
+from highseas.auth.passwords import hash_password
+from highseas.org.models import CompanySettings, Department, Role, User
+
+
+def company_settings(session: Session) -> CompanySettings:
+    settings = session.get(CompanySettings, 1)
+    if settings is None:
+        raise errors.NotFound("company settings are missing; run `highseas init`")
+    return settings
+
+
+def create_department(session: Session, name: str, parent_id: int | None = None) -> Department:
+    if not name.strip():
+        raise errors.InvalidInput("name", "must not be empty")
+    if parent_id is not None and session.get(Department, parent_id) is None:
+        raise errors.InvalidInput("parent_id", f"no department {parent_id}")
+    department = Department(name=name.strip(), parent_id=parent_id)
+    session.add(department)
+    session.flush()
+    return department
+
+
+def department_subtree(session: Session, department_id: int | None) -> set[int]:
+    """The department and every department below it (the org tree is small: read it whole)."""
+    if department_id is None:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for dept_id, parent_id in session.execute(select(Department.id, Department.parent_id)):
+        children.setdefault(parent_id, []).append(dept_id)
+    found, stack = set(), [department_id]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def department_ancestry(session: Session, department_id: int | None) -> set[int]:
+    """The department and every department above it."""
+    parents = dict(session.execute(select(Department.id, Department.parent_id)).tuples())
+    found: set[int] = set()
+    current = department_id
+    while current is not None and current not in found:
+        found.add(current)
+        current = parents.get(current)
+    return found
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    department_id: int | None = None,
+    name: str = "",
+    capacity: int | None = None,
+    lock_cap: int | None = None,
+) -> User:
+    username = username.strip()
+    if not username:
+        raise errors.InvalidInput("username", "must not be empty")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise errors.InvalidInput("username", f"{username!r} is taken")
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise errors.InvalidInput("department_id", f"no department {department_id}")
+    for field, value in (("capacity", capacity), ("lock_cap", lock_cap)):
+        if value is not None and value < 0:
+            raise errors.InvalidInput(field, "must not be negative")
+    user = User(
+        username=username,
+        name=name or username,
+        password_hash=hash_password(password),
+        role=role,
+        department_id=department_id,
+        capacity=capacity,
+        lock_cap=lock_cap,
+        active=True,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise errors.NotFound(f"no user {user_id}")
+    return user
+
+
+def manages(session: Session, actor: User, user: User) -> bool:
+    """Admins manage everyone; a manager manages the users of their department subtree."""
+    if actor.role is Role.ADMIN:
+        return True
+    if actor.role is not Role.MANAGER or user.department_id is None:
+        return False
+    return user.department_id in department_subtree(session, actor.department_id)

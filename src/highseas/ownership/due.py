@@ -1,0 +1,108 @@
+"""Materialised due dates: ``customer.due_at``, ``due_rule_id`` and ``remind_at``.
+
+Keeping each owned customer's earliest recycle deadline on its row turns the sweep, "drops soon"
+lists and reminders into index range scans. One customer is refreshed through the pure
+:func:`highseas.ownership.policy.due_date`; many at once (a rule edit, a deactivation) through
+:func:`refresh_due_dates`, the same computation as two set-based UPDATEs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, FromClause, and_, case, false, literal, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from highseas.customers.models import Customer
+from highseas.db import DAY_MICROS
+from highseas.ownership.policy import CustomerClock, RuleSpec, due_date
+from highseas.pools.models import RecycleRule, RuleKind
+
+_customers = Customer.__table__
+
+
+def rule_specs(session: Session, pool_id: int) -> list[RuleSpec]:
+    rules = session.scalars(select(RecycleRule).where(RecycleRule.pool_id == pool_id))
+    return [
+        RuleSpec(
+            id=r.id,
+            kind=r.kind.value,
+            days=r.days,
+            grades=r.grades,
+            only_not_won=r.only_not_won,
+            remind_days_before=r.remind_days_before,
+        )
+        for r in rules
+    ]
+
+
+def refresh_due(session: Session, customer: Customer) -> None:
+    """Recompute one customer's deadline after anything the rules read has changed."""
+    due = None
+    if customer.owner_id is not None and customer.deleted_at is None:
+        clock = CustomerClock(
+            grade=customer.grade,
+            won=customer.won,
+            locked=customer.locked,
+            claimed_at=customer.claimed_at,
+            last_followup_at=customer.last_followup_at,
+            last_deal_at=customer.last_deal_at,
+        )
+        due = due_date(clock, rule_specs(session, customer.pool_id))
+    customer.due_at = due.at if due else None
+    customer.due_rule_id = due.rule_id if due else None
+    customer.remind_at = due.remind_at if due else None
+
+
+def _applies(rule: FromClause, c: FromClause) -> ColumnElement[bool]:
+    won_test = case(
+        (rule.c.kind == RuleKind.NO_FOLLOWUP.value, or_(rule.c.only_not_won == false(), c.c.won == false())),
+        (rule.c.kind == RuleKind.NO_DEAL.value, c.c.won == false()),
+        else_=c.c.won == true(),
+    )
+    return and_(
+        c.c.locked == false(),
+        or_(rule.c.grades.is_(None), rule.c.grades.contains(c.c.grade)),
+        won_test,
+    )
+
+
+def _candidate_due(rule: FromClause, c: FromClause) -> ColumnElement[int]:
+    """Microseconds at which ``rule`` drops the customer; NULL when its clock has not started."""
+    followup_start = case(
+        (c.c.last_followup_at > c.c.claimed_at, c.c.last_followup_at),
+        else_=c.c.claimed_at,
+    )
+    start = case(
+        (rule.c.kind == RuleKind.NO_FOLLOWUP.value, followup_start),
+        (rule.c.kind == RuleKind.NO_DEAL.value, c.c.claimed_at),
+        else_=c.c.last_deal_at,
+    )
+    return start + rule.c.days * literal(DAY_MICROS)
+
+
+def refresh_due_dates(session: Session, *where: ColumnElement[bool]) -> None:
+    """Recompute the deadline of every owned customer matching ``where``, in two statements."""
+    session.flush()
+    c = _customers
+    owned = and_(c.c.owner_id.is_not(None), c.c.deleted_at.is_(None), *where)
+    candidate = RecycleRule.__table__.alias("candidate")
+    earliest_rule = (
+        select(candidate.c.id)
+        .where(
+            candidate.c.pool_id == c.c.pool_id,
+            _applies(candidate, c),
+            _candidate_due(candidate, c).is_not(None),
+        )
+        .order_by(_candidate_due(candidate, c), candidate.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(update(c).where(owned).values(due_rule_id=earliest_rule))
+    chosen = RecycleRule.__table__.alias("chosen")
+    due = select(_candidate_due(chosen, c)).where(chosen.c.id == c.c.due_rule_id).scalar_subquery()
+    remind = (
+        select(_candidate_due(chosen, c) - chosen.c.remind_days_before * literal(DAY_MICROS))
+        .where(chosen.c.id == c.c.due_rule_id)
+        .scalar_subquery()
+    )
+    session.execute(update(c).where(owned).values(due_at=due, remind_at=remind))
+    session.expire_all()

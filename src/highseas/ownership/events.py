@@ -1,0 +1,35 @@
+"""Appending to the ownership event log (never updated, never deleted)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from highseas import clock
+from highseas.ownership.models import EventKind, OwnershipEvent
+
+
+def record_event(
+    session: Session,
+    *,
+    customer_id: int,
+    kind: EventKind,
+    pool_id: int,
+    from_user_id: int | None,
+    to_user_id: int | None,
+    actor_id: int | None,
+    reason: str | None = None,
+    rule_id: int | None = None,
+) -> OwnershipEvent:
+    event = OwnershipEvent(
+        customer_id=customer_id,
+        kind=kind,
+        from_user_id=from_user_id,
+        to_user_id=to_user_id,
+        pool_id=pool_id,
+        actor_id=actor_id,
+        reason=reason,
+        rule_id=rule_id,
+        at=clock.now(),
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,290 @@
+"""Every ownership transition: claim, release, assign, transfer, deactivate, lock and unlock.
+
+Each follows one recipe, in the caller's transaction:
+1. read the customer and decide what the actor may know (``not_found`` before any hint);
+2. lock the user rows whose counts must hold (capacity, daily limit, lock cap), in id order so two
+   transitions never wait on each other in a cycle;
+3. check the pure rules of :mod:`highseas.ownership.policy` against counts read under that lock;
+4. compare-and-set the owner (``UPDATE … WHERE owner_id IS <expected>``): a concurrent change makes
+   the row count 0 and the transition fails cleanly instead of overwriting;
+5. append the event and refresh the customer's due date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import literal, select, update
+from sqlalchemy.orm import Session
+
+from highseas import clock, errors
+from highseas.auth.permissions import can_assign, can_see_customer, can_transfer, ensure_admin
+from highseas.customers.models import Customer
+from highseas.customers.queries import (
+    claims_since,
+    count_locked,
+    count_owned,
+    get_live_customer,
+    last_lost_at,
+)
+from highseas.org.models import CompanySettings, User
+from highseas.org.service import company_settings, get_user
+from highseas.ownership import policy
+from highseas.ownership.due import refresh_due, refresh_due_dates
+from highseas.ownership.events import record_event
+from highseas.ownership.models import EventKind, OwnershipEvent
+from highseas.pools.service import get_pool, is_pool_member, visible_pool_ids
+
+DEACTIVATION_REASON = "owner deactivated"
+
+
+def lock_users(session: Session, user_ids: Iterable[int]) -> dict[int, User]:
+    """Row-lock the users (id order) and reread them; every one must be active."""
+    ids = sorted(set(user_ids))
+    query = select(User).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+    users = {u.id: u for u in session.scalars(query.execution_options(populate_existing=True))}
+    for user_id in ids:
+        user = users.get(user_id)
+        if user is None:
+            raise errors.NotFound(f"no user {user_id}")
+        if not user.active:
+            raise errors.InvalidInput("user_id", f"user {user.username!r} is deactivated")
+    return users
+
+
+def capacity_of(user: User, settings: CompanySettings) -> int:
+    return policy.effective_capacity(user.capacity, settings.default_capacity)
+
+
+def ensure_capacity(session: Session, user: User, settings: CompanySettings, adding: int = 1) -> None:
+    """Call with ``user``'s row locked, so the count cannot change before the write."""
+    policy.ensure_room(count_owned(session, user.id, settings), capacity_of(user, settings), adding, user.username)
+
+
+def move_ownership(
+    session: Session,
+    customer: Customer,
+    *,
+    kind: EventKind,
+    to_user_id: int | None,
+    actor_id: int | None,
+    conflict: errors.DomainError,
+    pool_id: int | None = None,
+    reason: str | None = None,
+) -> Customer:
+    """Compare-and-set the owner from the one read to ``to_user_id`` and log the event."""
+    now = clock.now()
+    expected = customer.owner_id
+    target_pool = pool_id if pool_id is not None else customer.pool_id
+    owner_test = Customer.owner_id.is_(None) if expected is None else Customer.owner_id == expected
+    values: dict[str, object] = {"owner_id": to_user_id, "locked": False, "pool_id": target_pool, "updated_at": now}
+    if to_user_id is None:
+        values |= {"previous_owner_id": expected, "released_at": now, "claimed_at": None}
+    else:
+        values |= {"claimed_at": now}
+    changed = session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id, owner_test, Customer.deleted_at.is_(None))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise conflict
+    session.refresh(customer)
+    record_event(
+        session,
+        customer_id=customer.id,
+        kind=kind,
+        pool_id=target_pool,
+        from_user_id=expected,
+        to_user_id=to_user_id,
+        actor_id=actor_id,
+        reason=reason,
+    )
+    refresh_due(session, customer)
+    session.flush()
+    return customer
+
+
+def _already_owned() -> errors.AlreadyOwned:
+    return errors.AlreadyOwned("someone already owns this customer")
+
+
+def claim(session: Session, actor: User, customer_id: int) -> Customer:
+    customer = get_live_customer(session, customer_id)
+    if customer.owner_id is not None:
+        if is_pool_member(session, actor, customer.pool_id) or can_see_customer(session, actor, customer):
+            if customer.owner_id == actor.id:
+                raise errors.AlreadyOwned("you already own this customer")
+            raise _already_owned()
+        raise errors.NotFound(f"no customer {customer_id}")
+    pool = get_pool(session, customer.pool_id)
+    if not is_pool_member(session, actor, pool.id):
+        if pool.id in visible_pool_ids(session, actor):
+            raise errors.NotPoolMember(f"you are not a member of pool {pool.name!r}")
+        raise errors.NotFound(f"no customer {customer_id}")
+    me = lock_users(session, [actor.id])[actor.id]
+    settings = company_settings(session)
+    now = clock.now()
+    policy.ensure_claim_allowed(
+        owned=count_owned(session, me.id, settings),
+        capacity=capacity_of(me, settings),
+        claims_today=claims_since(session, me.id, pool.id, policy.local_day_start(now, settings.timezone)),
+        daily_limit=pool.daily_claim_limit,
+        protected_until=policy.protection_ends(
+            last_lost_at(session, customer.id, me.id), pool.reclaim_protection_days
+        ),
+        now=now,
+    )
+    return move_ownership(
+        session, customer, kind=EventKind.CLAIM, to_user_id=me.id, actor_id=me.id, conflict=_already_owned()
+    )
+
+
+def _owned_by_actor(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
+    customer = get_live_customer(session, customer_id, for_update=for_update)
+    if not can_see_customer(session, actor, customer):
+        raise errors.NotFound(f"no customer {customer_id}")
+    if customer.owner_id != actor.id:
+        raise errors.NotOwner("you do not own this customer")
+    return customer
+
+
+def release(
+    session: Session, actor: User, customer_id: int, reason: str, pool_id: int | None = None
+) -> Customer:
+    """Give a customer back: to its home pool, or to another pool the owner belongs to."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.InvalidInput("reason", "say why you release this customer")
+    customer = _owned_by_actor(session, actor, customer_id)
+    if pool_id is not None and pool_id != customer.pool_id:
+        pool = get_pool(session, pool_id)
+        if not is_pool_member(session, actor, pool.id):
+            raise errors.NotPoolMember(f"you can only release into pools you belong to, not {pool.name!r}")
+    return move_ownership(
+        session,
+        customer,
+        kind=EventKind.RELEASE,
+        to_user_id=None,
+        actor_id=actor.id,
+        conflict=errors.NotOwner("you no longer own this customer"),
+        pool_id=pool_id,
+        reason=reason,
+    )
+
+
+def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
+    target = get_user(session, user_id)
+    customer = get_live_customer(session, customer_id)
+    if not can_assign(session, actor, customer, target):
+        if can_see_customer(session, actor, customer):
+            raise errors.Forbidden(f"you may not assign customers to {target.username!r}")
+        raise errors.NotFound(f"no customer {customer_id}")
+    if customer.owner_id == target.id:
+        raise errors.AlreadyOwned(f"{target.username!r} already owns this customer")
+    users = lock_users(session, [target.id])
+    ensure_capacity(session, users[target.id], company_settings(session), adding=1)
+    return move_ownership(
+        session,
+        customer,
+        kind=EventKind.ASSIGN,
+        to_user_id=target.id,
+        actor_id=actor.id,
+        conflict=errors.AlreadyOwned("the customer changed hands meanwhile; look again"),
+    )
+
+
+def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
+    target = get_user(session, user_id)
+    customer = get_live_customer(session, customer_id)
+    if not can_see_customer(session, actor, customer):
+        raise errors.NotFound(f"no customer {customer_id}")
+    if customer.owner_id is None:
+        raise errors.NotOwner("nobody owns this customer; assign it from its pool instead")
+    owner = get_user(session, customer.owner_id)
+    if not can_transfer(session, actor, owner, target):
+        raise errors.Forbidden("only an admin or a manager over both users may transfer")
+    if owner.id == target.id:
+        raise errors.InvalidInput("user_id", "the customer already belongs to that user")
+    users = lock_users(session, [owner.id, target.id])
+    ensure_capacity(session, users[target.id], company_settings(session), adding=1)
+    return move_ownership(
+        session,
+        customer,
+        kind=EventKind.TRANSFER,
+        to_user_id=target.id,
+        actor_id=actor.id,
+        conflict=errors.NotOwner("the customer changed hands meanwhile; look again"),
+    )
+
+
+def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: int | None) -> User:
+    """Deactivate a user and move all their customers at once: to ``transfer_to`` (all or
+    nothing: ``capacity_full`` moves none) or back to their pools."""
+    ensure_admin(actor, "deactivate users")
+    if user_id == actor.id:
+        raise errors.InvalidInput("user_id", "you cannot deactivate yourself")
+    users = lock_users(session, [user_id] + ([transfer_to] if transfer_to is not None else []))
+    leaving = users[user_id]
+    settings = company_settings(session)
+    if transfer_to is not None:
+        if transfer_to == user_id:
+            raise errors.InvalidInput("transfer_to", "cannot transfer to the user being deactivated")
+        ensure_capacity(session, users[transfer_to], settings, adding=count_owned(session, user_id, settings))
+    now = clock.now()
+    theirs = Customer.owner_id == user_id
+    kind = EventKind.TRANSFER if transfer_to is not None else EventKind.RELEASE
+    session.flush()
+    session.execute(
+        OwnershipEvent.__table__.insert().from_select(
+            ["customer_id", "kind", "from_user_id", "to_user_id", "pool_id", "actor_id", "reason", "at"],
+            select(
+                Customer.id,
+                literal(kind.value),
+                Customer.owner_id,
+                literal(transfer_to),
+                Customer.pool_id,
+                literal(actor.id),
+                literal(DEACTIVATION_REASON),
+                literal(now, OwnershipEvent.at.type),
+            ).where(theirs),
+        )
+    )
+    moved: dict[str, object] = {"owner_id": transfer_to, "locked": False, "updated_at": now}
+    if transfer_to is None:
+        moved |= {"previous_owner_id": user_id, "released_at": now, "claimed_at": None}
+        moved |= {"due_at": None, "due_rule_id": None, "remind_at": None}
+    else:
+        moved |= {"claimed_at": now}
+    session.execute(update(Customer.__table__).where(theirs).values(moved))
+    leaving.active = False
+    if transfer_to is not None:
+        refresh_due_dates(session, Customer.owner_id == transfer_to)
+    session.expire_all()
+    return leaving
+
+
+def lock_customer(session: Session, actor: User, customer_id: int) -> Customer:
+    """Exempt an owned customer from recycling, within the owner's lock cap."""
+    me = lock_users(session, [actor.id])[actor.id]
+    customer = _owned_by_actor(session, me, customer_id, for_update=True)
+    if not customer.locked:
+        settings = company_settings(session)
+        cap = me.lock_cap if me.lock_cap is not None else settings.default_lock_cap
+        policy.ensure_lock_room(count_locked(session, me.id), cap)
+        customer.locked = True
+        customer.updated_at = clock.now()
+        refresh_due(session, customer)
+        session.flush()
+    return customer
+
+
+def unlock_customer(session: Session, actor: User, customer_id: int) -> Customer:
+    customer = _owned_by_actor(session, actor, customer_id, for_update=True)
+    if customer.locked:
+        customer.locked = False
+        customer.updated_at = clock.now()
+        refresh_due(session, customer)
+        session.flush()
+    return customer

@@ -1,0 +1,236 @@
+"""Pools, their membership and their recycle rules.
+
+Editing a rule takes effect at once: every owned customer of the pool gets its due date and
+reminder moved in the same transaction, under the recycle lock so the edit never interleaves with
+a sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from highseas import clock, errors
+from highseas.customers.models import GRADES, Customer
+from highseas.org.models import Department, Role, User
+from highseas.org.service import company_settings, department_ancestry, department_subtree
+from highseas.ownership.due import refresh_due_dates
+from highseas.ownership.locks import recycle_lock
+from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule, RuleKind
+
+
+@dataclass
+class PoolInput:
+    name: str
+    member_user_ids: list[int]
+    member_department_ids: list[int]
+    admin_user_ids: list[int]
+    hide_contact: bool = False
+    reclaim_protection_days: int = 0
+    daily_claim_limit: int | None = None
+    source: str | None = None
+
+
+def _validate_pool_input(session: Session, data: PoolInput, pool_id: int | None = None) -> None:
+    if not data.name.strip():
+        raise errors.InvalidInput("name", "must not be empty")
+    if data.reclaim_protection_days < 0:
+        raise errors.InvalidInput("reclaim_protection_days", "must not be negative")
+    if data.daily_claim_limit is not None and data.daily_claim_limit < 0:
+        raise errors.InvalidInput("daily_claim_limit", "must not be negative")
+    for field, model, ids in (
+        ("member_user_ids", User, data.member_user_ids),
+        ("admin_user_ids", User, data.admin_user_ids),
+        ("member_department_ids", Department, data.member_department_ids),
+    ):
+        missing = set(ids) - set(session.scalars(select(model.id).where(model.id.in_(ids))))
+        if missing:
+            raise errors.InvalidInput(field, f"no such id: {sorted(missing)}")
+    clash = session.scalar(select(Pool.id).where(Pool.name == data.name.strip()))
+    if clash is not None and clash != pool_id:
+        raise errors.InvalidInput("name", f"a pool named {data.name!r} exists")
+
+
+def _write_membership(session: Session, pool_id: int, data: PoolInput) -> None:
+    for model in (PoolMemberUser, PoolMemberDepartment, PoolAdmin):
+        session.execute(delete(model).where(model.pool_id == pool_id))
+    session.add_all(PoolMemberUser(pool_id=pool_id, user_id=i) for i in set(data.member_user_ids))
+    session.add_all(
+        PoolMemberDepartment(pool_id=pool_id, department_id=i) for i in set(data.member_department_ids)
+    )
+    session.add_all(PoolAdmin(pool_id=pool_id, user_id=i) for i in set(data.admin_user_ids))
+
+
+def create_pool(session: Session, data: PoolInput) -> Pool:
+    """Create a pool; the first pool of the company becomes its default pool."""
+    _validate_pool_input(session, data)
+    pool = Pool(
+        name=data.name.strip(),
+        source=data.source,
+        hide_contact=data.hide_contact,
+        reclaim_protection_days=data.reclaim_protection_days,
+        daily_claim_limit=data.daily_claim_limit,
+        created_at=clock.now(),
+    )
+    session.add(pool)
+    session.flush()
+    _write_membership(session, pool.id, data)
+    settings = company_settings(session)
+    if settings.default_pool_id is None:
+        settings.default_pool_id = pool.id
+    session.flush()
+    return pool
+
+
+def update_pool(session: Session, pool_id: int, data: PoolInput) -> Pool:
+    pool = get_pool(session, pool_id)
+    _validate_pool_input(session, data, pool_id)
+    pool.name = data.name.strip()
+    pool.source = data.source
+    pool.hide_contact = data.hide_contact
+    pool.reclaim_protection_days = data.reclaim_protection_days
+    pool.daily_claim_limit = data.daily_claim_limit
+    _write_membership(session, pool_id, data)
+    session.flush()
+    return pool
+
+
+def get_pool(session: Session, pool_id: int) -> Pool:
+    pool = session.get(Pool, pool_id)
+    if pool is None:
+        raise errors.NotFound(f"no pool {pool_id}")
+    return pool
+
+
+def member_pool_ids(session: Session, user: User) -> set[int]:
+    """Pools the user belongs to: by name, or through their department or any department above it."""
+    by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == user.id)
+    departments = department_ancestry(session, user.department_id)
+    by_department = select(PoolMemberDepartment.pool_id).where(
+        PoolMemberDepartment.department_id.in_(departments)
+    )
+    return set(session.scalars(by_user.union(by_department)))
+
+
+def is_pool_member(session: Session, user: User, pool_id: int) -> bool:
+    return pool_id in member_pool_ids(session, user)
+
+
+def is_pool_admin(session: Session, user: User, pool_id: int) -> bool:
+    return (
+        session.get(PoolAdmin, {"pool_id": pool_id, "user_id": user.id}) is not None
+        or user.role is Role.ADMIN
+    )
+
+
+def visible_pool_ids(session: Session, user: User) -> set[int]:
+    """Admins see every pool; others the pools they belong to or administer, and managers also
+    the pools shared with any department or user of their subtree."""
+    if user.role is Role.ADMIN:
+        return set(session.scalars(select(Pool.id)))
+    visible = member_pool_ids(session, user)
+    visible |= set(session.scalars(select(PoolAdmin.pool_id).where(PoolAdmin.user_id == user.id)))
+    if user.role is Role.MANAGER:
+        subtree = department_subtree(session, user.department_id)
+        visible |= set(
+            session.scalars(
+                select(PoolMemberDepartment.pool_id).where(PoolMemberDepartment.department_id.in_(subtree))
+            )
+        )
+        visible |= set(
+            session.scalars(
+                select(PoolMemberUser.pool_id)
+                .join(User, User.id == PoolMemberUser.user_id)
+                .where(User.department_id.in_(subtree))
+            )
+        )
+    return visible
+
+
+def normalise_grades(grades: Iterable[str] | None) -> str | None:
+    if grades is None:
+        return None
+    letters = {g.strip().upper() for g in grades}
+    unknown = letters - set(GRADES)
+    if unknown or not letters:
+        raise errors.InvalidInput("grades", f"must be a non-empty list of {', '.join(GRADES)}")
+    return "".join(sorted(letters))
+
+
+@dataclass
+class RuleInput:
+    kind: str
+    days: int
+    grades: list[str] | None = None
+    only_not_won: bool = False
+    remind_days_before: int | None = None
+
+
+def _validated_rule_fields(data: RuleInput) -> dict[str, object]:
+    try:
+        kind = RuleKind(data.kind)
+    except ValueError:
+        raise errors.InvalidInput("kind", f"must be one of {', '.join(k.value for k in RuleKind)}") from None
+    if data.days <= 0:
+        raise errors.InvalidInput("days", "must be a whole number of days above 0")
+    if data.remind_days_before is not None and not 0 < data.remind_days_before < data.days:
+        raise errors.InvalidInput("remind_days_before", "must be above 0 and below the rule's days")
+    return {
+        "kind": kind,
+        "days": data.days,
+        "grades": normalise_grades(data.grades),
+        "only_not_won": data.only_not_won,
+        "remind_days_before": data.remind_days_before,
+    }
+
+
+def _apply_rule_change(session: Session, pool_id: int) -> None:
+    session.flush()
+    refresh_due_dates(session, Customer.pool_id == pool_id)
+
+
+def add_rule(session: Session, pool_id: int, data: RuleInput) -> RecycleRule:
+    get_pool(session, pool_id)
+    fields = _validated_rule_fields(data)
+    recycle_lock(session)
+    rule = RecycleRule(pool_id=pool_id, **fields)
+    session.add(rule)
+    _apply_rule_change(session, pool_id)
+    return rule
+
+
+def update_rule(session: Session, rule_id: int, data: RuleInput) -> RecycleRule:
+    rule = get_rule(session, rule_id)
+    fields = _validated_rule_fields(data)
+    recycle_lock(session)
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    _apply_rule_change(session, rule.pool_id)
+    return rule
+
+
+def delete_rule(session: Session, rule_id: int) -> None:
+    rule = get_rule(session, rule_id)
+    pool_id = rule.pool_id
+    recycle_lock(session)
+    session.execute(
+        Customer.__table__.update().where(Customer.due_rule_id == rule_id).values(due_rule_id=None)
+    )
+    session.delete(rule)
+    _apply_rule_change(session, pool_id)
+
+
+def get_rule(session: Session, rule_id: int) -> RecycleRule:
+    rule = session.get(RecycleRule, rule_id)
+    if rule is None:
+        raise errors.NotFound(f"no recycle rule {rule_id}")
+    return rule
+
+
+def pool_rules(session: Session, pool_id: int) -> list[RecycleRule]:
+    get_pool(session, pool_id)
+    return list(session.scalars(select(RecycleRule).where(RecycleRule.pool_id == pool_id).order_by(RecycleRule.id)))
+
