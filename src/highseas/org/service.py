@@ -28,12 +28,16 @@ def create_department(session: Session, name: str, parent_id: int | None = None)
     return department
 
 
+def _parents(session: Session) -> dict[int, int | None]:
+    return {row.id: row.parent_id for row in session.execute(select(Department.id, Department.parent_id))}
+
+
 def department_subtree(session: Session, department_id: int | None) -> set[int]:
     """The department and every department below it (the org tree is small: read it whole)."""
     if department_id is None:
         return set()
     children: dict[int | None, list[int]] = {}
-    for dept_id, parent_id in session.execute(select(Department.id, Department.parent_id)):
+    for dept_id, parent_id in _parents(session).items():
         children.setdefault(parent_id, []).append(dept_id)
     found, stack = set(), [department_id]
     while stack:
@@ -46,7 +50,7 @@ def department_subtree(session: Session, department_id: int | None) -> set[int]:
 
 def department_ancestry(session: Session, department_id: int | None) -> set[int]:
     """The department and every department above it."""
-    parents = dict(session.execute(select(Department.id, Department.parent_id)).tuples())
+    parents = _parents(session)
     found: set[int] = set()
     current = department_id
     while current is not None and current not in found:

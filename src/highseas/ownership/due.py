@@ -3,12 +3,12 @@
 Keeping each owned customer's earliest recycle deadline on its row turns the sweep, "drops soon"
 lists and reminders into index range scans. One customer is refreshed through the pure
 :func:`highseas.ownership.policy.due_date`; many at once (a rule edit, a deactivation) through
-:func:`refresh_due_dates`, the same computation as two set-based UPDATEs.
+:func:`refresh_due_dates`, the same computation as set-based UPDATEs.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, FromClause, and_, case, false, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, FromClause, and_, case, false, func, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from highseas.customers.models import Customer
@@ -80,29 +80,25 @@ def _candidate_due(rule: FromClause, c: FromClause) -> ColumnElement[int]:
 
 
 def refresh_due_dates(session: Session, *where: ColumnElement[bool]) -> None:
-    """Recompute the deadline of every owned customer matching ``where``, in two statements."""
+    """Recompute the deadline of every owned customer matching ``where``, in three statements:
+    the earliest candidate due date, the lowest-id rule reaching it, then that rule's reminder."""
     session.flush()
     c = _customers
     owned = and_(c.c.owner_id.is_not(None), c.c.deleted_at.is_(None), *where)
-    candidate = RecycleRule.__table__.alias("candidate")
-    earliest_rule = (
-        select(candidate.c.id)
-        .where(
-            candidate.c.pool_id == c.c.pool_id,
-            _applies(candidate, c),
-            _candidate_due(candidate, c).is_not(None),
-        )
-        .order_by(_candidate_due(candidate, c), candidate.c.id)
-        .limit(1)
+    rule = RecycleRule.__table__.alias("candidate")
+    matching = and_(rule.c.pool_id == c.c.pool_id, _applies(rule, c))
+    earliest = select(func.min(_candidate_due(rule, c))).where(matching).scalar_subquery()
+    session.execute(update(c).where(owned).values(due_at=earliest))
+    reaching = (
+        select(func.min(rule.c.id))
+        .where(matching, _candidate_due(rule, c) == c.c.due_at)
         .scalar_subquery()
     )
-    session.execute(update(c).where(owned).values(due_rule_id=earliest_rule))
-    chosen = RecycleRule.__table__.alias("chosen")
-    due = select(_candidate_due(chosen, c)).where(chosen.c.id == c.c.due_rule_id).scalar_subquery()
+    session.execute(update(c).where(owned).values(due_rule_id=reaching))
     remind = (
-        select(_candidate_due(chosen, c) - chosen.c.remind_days_before * literal(DAY_MICROS))
-        .where(chosen.c.id == c.c.due_rule_id)
+        select(c.c.due_at - rule.c.remind_days_before * literal(DAY_MICROS))
+        .where(rule.c.id == c.c.due_rule_id)
         .scalar_subquery()
     )
-    session.execute(update(c).where(owned).values(due_at=due, remind_at=remind))
+    session.execute(update(c).where(owned).values(remind_at=remind))
     session.expire_all()

@@ -259,6 +259,7 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
         moved |= {"claimed_at": now}
     session.execute(update(Customer.__table__).where(theirs).values(moved))
     leaving.active = False
+    session.flush()
     if transfer_to is not None:
         refresh_due_dates(session, Customer.owner_id == transfer_to)
     session.expire_all()

@@ -1,0 +1,152 @@
+"""Shared fixtures: every data-layer test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is found at ``HIGHSEAS_TEST_POSTGRESQL_URL`` (default: the local server's ``test``
+database). When it cannot be reached its tests skip and say why, unless
+``HIGHSEAS_REQUIRE_POSTGRESQL=1`` (set by CI) turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from highseas import clock
+from highseas.auth import passwords
+from highseas.db import make_engine, session_scope
+from highseas.models import Base
+from highseas.org.models import Role, User
+from highseas.org.service import create_department, create_user
+from highseas.pools.models import Pool
+from highseas.pools.service import PoolInput, create_pool
+from highseas.schema import ensure_required_rows, migrate
+
+T = TypeVar("T")
+PG_URL = os.environ.get("HIGHSEAS_TEST_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_REQUIRED = os.environ.get("HIGHSEAS_REQUIRE_POSTGRESQL") == "1"
+START = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its lowest cost: the tests create hundreds of users, none of them real."""
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    clock.set_now(START)
+    yield
+    clock.set_now(None)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "highseas.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    engine = make_engine(PG_URL)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:  # any connection failure means "no PostgreSQL here"
+        if PG_REQUIRED:
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set HIGHSEAS_TEST_POSTGRESQL_URL")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_postgresql(engine: Engine) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    ensure_required_rows(engine)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path / "highseas.db"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("postgresql_engine")
+        _truncate_postgresql(engine)
+        yield engine
+
+
+@dataclass
+class Org:
+    """A small company with the personas every permission test needs.
+
+    HQ ├─ East ─ East Team A      HQ pool "Company" (members: HQ, i.e. everyone in the tree)
+       └─ West                   pool "East Leads" (members: East subtree)
+    """
+
+    engine: Engine
+    admin: User
+    east_manager: User
+    west_manager: User
+    rep: User
+    other_rep: User
+    west_rep: User
+    outsider: User
+    company_pool: Pool
+    east_pool: Pool
+
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call a service in its own committed transaction, as one request would."""
+        with session_scope(self.engine) as session:
+            return fn(session, *args, **kwargs)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+def build_org(engine: Engine) -> Org:
+    with session_scope(engine) as s:
+        hq = create_department(s, "HQ")
+        east = create_department(s, "East", hq.id)
+        team_a = create_department(s, "East Team A", east.id)
+        west = create_department(s, "West", hq.id)
+        people = {
+            "admin": create_user(s, "admin", PASSWORD, Role.ADMIN, hq.id, "管理员"),
+            "east_manager": create_user(s, "east_mgr", PASSWORD, Role.MANAGER, east.id, "王经理"),
+            "west_manager": create_user(s, "west_mgr", PASSWORD, Role.MANAGER, west.id, "赵经理"),
+            "rep": create_user(s, "rep", PASSWORD, Role.SALES, team_a.id, "张伟"),
+            "other_rep": create_user(s, "other_rep", PASSWORD, Role.SALES, team_a.id, "李娜"),
+            "west_rep": create_user(s, "west_rep", PASSWORD, Role.SALES, west.id, "陈静"),
+            "outsider": create_user(s, "outsider", PASSWORD, Role.SALES, None, "外部"),
+        }
+        company_pool = create_pool(s, PoolInput("Company", [], [hq.id], []))
+        east_pool = create_pool(s, PoolInput("East Leads", [], [east.id], [], reclaim_protection_days=7))
+    return Org(engine=engine, company_pool=company_pool, east_pool=east_pool, **people)
+
+
+@pytest.fixture
+def org(engine: Engine) -> Org:
+    return build_org(engine)
