@@ -101,4 +101,11 @@ def refresh_due_dates(session: Session, *where: ColumnElement[bool]) -> None:
         .scalar_subquery()
     )
     session.execute(update(c).where(owned).values(remind_at=remind))
-    session.expire_all()
+    expire_loaded_customers(session)
+
+
+def expire_loaded_customers(session: Session) -> None:
+    """Make customers already loaded in the session reread what a bulk UPDATE changed."""
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Customer):
+            session.expire(loaded)

@@ -30,7 +30,7 @@ from highseas.customers.queries import (
 from highseas.org.models import CompanySettings, User
 from highseas.org.service import company_settings, get_user
 from highseas.ownership import policy
-from highseas.ownership.due import refresh_due, refresh_due_dates
+from highseas.ownership.due import expire_loaded_customers, refresh_due, refresh_due_dates
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.service import get_pool, is_pool_member, visible_pool_ids
@@ -262,7 +262,7 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
     session.flush()
     if transfer_to is not None:
         refresh_due_dates(session, Customer.owner_id == transfer_to)
-    session.expire_all()
+    expire_loaded_customers(session)
     return leaving
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from highseas import clock
 from highseas.customers.models import Customer
 from highseas.db import is_postgresql
+from highseas.ownership.due import expire_loaded_customers
 from highseas.ownership.locks import RECYCLE, recycle_lock
 from highseas.ownership.models import EventKind, JobLock, OwnershipEvent, Reminder
 
@@ -156,11 +157,12 @@ def sweep(session: Session, now: datetime | None = None, dry_run: bool = False) 
         reminded = session.execute(
             insert(Reminder.__table__).from_select(
                 ["customer_id", "user_id", "rule_id", "due_at", "created_at"], _reminders_due(now)
-            )
+            ),
+            execution_options={"preserve_rowcount": True},
         )
         report.reminded = int(reminded.rowcount)  # type: ignore[attr-defined]
         session.execute(update(JobLock).where(JobLock.name == RECYCLE).values(last_run_at=now))
-        session.expire_all()
+        expire_loaded_customers(session)
     by_rule: Counter[int] = Counter()
     by_owner: Counter[int] = Counter()
     for rule_id, owner_id, n in counts:

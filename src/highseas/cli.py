@@ -1,0 +1,105 @@
+"""The ``highseas`` command: each command parses, calls one service in one transaction, prints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from highseas import clock, errors
+from highseas.db import database_url, make_engine, session_scope
+from highseas.org.models import Role, User
+from highseas.org.service import create_user
+from highseas.ownership.sweep import SweepReport, sweep
+from highseas.pools.models import RecycleRule
+from highseas.schema import migrate
+
+app = typer.Typer(help="HighSeas — public-pool management (公海管理) for sales teams.", no_args_is_help=True)
+console = Console()
+
+
+def _fail(error: errors.DomainError) -> typer.Exit:
+    console.print(f"[red]{error.code}[/red]: {error.message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def init() -> None:
+    """Create the database named by HIGHSEAS_DATABASE_URL, or migrate it to the newest schema."""
+    migrate(make_engine())
+    console.print(f"database ready: {database_url()}")
+
+
+@app.command()
+def createadmin(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+) -> None:
+    """Create an admin account (argon2id-hashed password)."""
+    engine = make_engine()
+    migrate(engine)
+    try:
+        with session_scope(engine) as session:
+            user = create_user(session, username, password, Role.ADMIN, name=name)
+    except errors.DomainError as error:
+        raise _fail(error) from None
+    console.print(f"admin {user.username!r} created (id {user.id})")
+
+
+def _print_report(report: SweepReport) -> None:
+    verb = "would recycle" if report.dry_run else "recycled"
+    console.print(f"{report.at.isoformat()}: {verb} {report.recycled} customers, reminded {report.reminded}")
+    if not report.recycled:
+        return
+    engine = make_engine()
+    with session_scope(engine) as session:
+        rules = {r.id: r for r in session.scalars(select(RecycleRule))}
+        names = {u.id: u.name or u.username for u in session.scalars(select(User))}
+    by_rule = Table("rule", "pool", "kind", "days", "grades", "customers", title="per rule")
+    for rule_id, n in sorted(report.by_rule.items()):
+        rule = rules.get(rule_id)
+        if rule is None:
+            by_rule.add_row(str(rule_id), "?", "?", "?", "?", str(n))
+        else:
+            by_rule.add_row(str(rule.id), str(rule.pool_id), rule.kind.value, str(rule.days), rule.grades or "all", str(n))
+    console.print(by_rule)
+    by_owner = Table("owner", "customers", title="per owner")
+    for owner_id, n in sorted(report.by_owner.items(), key=lambda item: -item[1]):
+        by_owner.add_row(names.get(owner_id, str(owner_id)), str(n))
+    console.print(by_owner)
+
+
+@app.command("sweep")
+def sweep_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; change nothing")] = False,
+) -> None:
+    """Recycle every customer whose due date has passed and send due reminders."""
+    engine = make_engine()
+    with session_scope(engine) as session:
+        report = sweep(session, clock.now(), dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    _print_report(report)
+
+
+@app.command()
+def demo(
+    reps: Annotated[int, typer.Option(help="Sales reps")] = 20,
+    customers: Annotated[int, typer.Option(help="Customers")] = 3000,
+    days: Annotated[int, typer.Option(help="Days of history to simulate")] = 120,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+) -> None:
+    """Fill an empty database with a realistic demo company and months of history."""
+    from highseas.demo import load_demo
+
+    engine = make_engine()
+    migrate(engine)
+    try:
+        summary = load_demo(engine, reps=reps, customers=customers, days=days, seed=seed, console=console)
+    except errors.DomainError as error:
+        raise _fail(error) from None
+    console.print(summary)

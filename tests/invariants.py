@@ -1,0 +1,53 @@
+"""Checks of DESIGN.md's invariants against a live database, shared by many tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from highseas.customers.models import Customer
+from highseas.org.models import CompanySettings, User
+from highseas.ownership.models import EventKind, OwnershipEvent
+
+
+def replayed_state(session: Session) -> dict[int, tuple[int | None, int]]:
+    """Every customer's (owner, pool) as the event log tells it, oldest event first."""
+    state: dict[int, tuple[int | None, int]] = {}
+    for event in session.scalars(select(OwnershipEvent).order_by(OwnershipEvent.id)):
+        if event.kind is not EventKind.CREATE and event.kind is not EventKind.IMPORT:
+            assert event.customer_id in state, f"event {event.id} before the customer's create"
+            assert state[event.customer_id][0] == event.from_user_id, f"event {event.id} moves from a non-owner"
+        state[event.customer_id] = (event.to_user_id, event.pool_id)
+    return state
+
+
+def assert_invariants(engine: Engine) -> None:
+    with Session(engine) as session:
+        customers = {c.id: (c.owner_id, c.pool_id) for c in session.scalars(select(Customer))}
+        # 1. owned by at most one user or in exactly one pool: pool_id is never null.
+        assert all(pool_id is not None for _, pool_id in customers.values())
+        # 2. the event log replays to the current owners and pools.
+        assert replayed_state(session) == customers
+        # 3. nobody owns more than their capacity.
+        settings = session.get(CompanySettings, 1)
+        assert settings is not None
+        owned = dict(
+            session.execute(
+                select(Customer.owner_id, func.count())
+                .where(Customer.owner_id.is_not(None), Customer.deleted_at.is_(None))
+                .group_by(Customer.owner_id)
+            ).all()
+        )
+        for user in session.scalars(select(User)):
+            capacity = settings.default_capacity if user.capacity is None else user.capacity
+            if settings.won_counts_toward_capacity:
+                assert owned.get(user.id, 0) <= capacity, f"{user.username} owns {owned[user.id]} > {capacity}"
+            if not user.active:
+                assert owned.get(user.id, 0) == 0, f"deactivated {user.username} still owns customers"
+        # Unowned customers carry no deadline; locked ones are never due.
+        stray = session.scalar(
+            select(func.count()).where(
+                Customer.due_at.is_not(None), (Customer.owner_id.is_(None)) | (Customer.locked.is_(True))
+            )
+        )
+        assert stray == 0
