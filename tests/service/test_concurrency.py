@@ -1,0 +1,213 @@
+"""Concurrency invariants with real threads, each on its own connection, released by a barrier.
+
+On PostgreSQL the row locks and compare-and-set updates do the work; on SQLite (a file database,
+several connections) ``BEGIN IMMEDIATE`` serialises writers. The same tests run on both.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from highseas import clock, errors
+from highseas.customers.models import Customer, FollowUp
+from highseas.customers.service import CustomerInput, create_customer, log_followup
+from highseas.db import session_scope
+from highseas.org.models import Role, User
+from highseas.org.service import create_user
+from highseas.ownership import service as ownership
+from highseas.ownership.models import EventKind, OwnershipEvent
+from highseas.ownership.sweep import sweep
+from highseas.pools.service import RuleInput, add_rule
+from tests.conftest import PASSWORD, Org
+from tests.invariants import assert_invariants
+
+T = TypeVar("T")
+DAY = timedelta(days=1)
+
+
+def race(n: int, attempt: Callable[[int], T]) -> list[T | errors.DomainError]:
+    """Run ``attempt(i)`` in ``n`` threads released together; domain errors are results too."""
+    barrier = threading.Barrier(n)
+    results: list[T | errors.DomainError | None] = [None] * n
+    crashes: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = attempt(i)
+        except errors.DomainError as refused:
+            results[i] = refused
+        except BaseException as crash:  # surfaced below: a crash is a test failure, not a refusal
+            crashes.append(crash)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not crashes, crashes
+    return results  # type: ignore[return-value]
+
+
+def make_reps(org: Org, n: int, capacity: int | None = None) -> list[User]:
+    with session_scope(org.engine) as s:
+        return [
+            create_user(s, f"racer{i}", PASSWORD, Role.SALES, org.rep.department_id, capacity=capacity)
+            for i in range(n)
+        ]
+
+
+def pool_customers(org: Org, n: int, grade: str | None = None) -> list[int]:
+    with session_scope(org.engine) as s:
+        return [
+            create_customer(s, org.admin, CustomerInput(name=f"客户{i}", grade=grade), org.east_pool.id, True).id
+            for i in range(n)
+        ]
+
+
+def test_32_concurrent_claims_of_one_customer_one_wins(org: Org) -> None:
+    reps = make_reps(org, 32)
+    (customer_id,) = pool_customers(org, 1)
+    results = race(32, lambda i: org.run(ownership.claim, reps[i], customer_id))
+    winners = [r for r in results if isinstance(r, Customer)]
+    assert len(winners) == 1
+    assert all(isinstance(r, errors.AlreadyOwned) for r in results if r not in winners)
+    with org.session() as s:
+        claims = s.scalar(select(func.count()).where(OwnershipEvent.kind == EventKind.CLAIM))
+        assert claims == 1
+        assert s.scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == winners[0].owner_id
+    assert_invariants(org.engine)
+
+
+def test_capacity_5_user_claiming_20_customers_at_once_gets_exactly_5(org: Org) -> None:
+    (rep,) = make_reps(org, 1, capacity=5)
+    ids = pool_customers(org, 20)
+    results = race(20, lambda i: org.run(ownership.claim, rep, ids[i]))
+    assert sum(isinstance(r, Customer) for r in results) == 5
+    assert sum(isinstance(r, errors.CapacityFull) for r in results) == 15
+    with org.session() as s:
+        assert s.scalar(select(func.count()).where(Customer.owner_id == rep.id)) == 5
+    assert_invariants(org.engine)
+
+
+def test_concurrent_transfers_to_one_user_never_overrun_capacity(org: Org) -> None:
+    reps = make_reps(org, 10)
+    (target,) = make_reps_named(org, "target", capacity=3)
+    ids = pool_customers(org, 10)
+    for rep, customer_id in zip(reps, ids, strict=True):
+        org.run(ownership.claim, rep, customer_id)
+    results = race(10, lambda i: org.run(ownership.transfer, org.admin, ids[i], target.id))
+    assert sum(isinstance(r, Customer) for r in results) == 3
+    assert_invariants(org.engine)
+
+
+def make_reps_named(org: Org, name: str, capacity: int) -> list[User]:
+    with session_scope(org.engine) as s:
+        return [create_user(s, name, PASSWORD, Role.SALES, org.rep.department_id, capacity=capacity)]
+
+
+def due_customers(org: Org, n: int) -> list[int]:
+    """``n`` grade-C customers owned by ``org.rep`` and due right now (10-day rule, 10 days later)."""
+    org.run(add_rule, org.east_pool.id, RuleInput("no_followup", 10, ["C"]))
+    ids = pool_customers(org, n, grade="C")
+    for customer_id in ids:
+        org.run(ownership.claim, org.rep, customer_id)
+    clock.advance(10 * DAY)
+    return ids
+
+
+def test_two_sweeps_at_once_recycle_each_customer_once(org: Org) -> None:
+    ids = due_customers(org, 40)
+
+    def run_sweep(_: int) -> int:
+        with session_scope(org.engine) as s:
+            return sweep(s).recycled
+
+    assert sorted(race(2, run_sweep)) == [0, 40]  # type: ignore[type-var]
+    with org.session() as s:
+        per_customer = s.execute(
+            select(OwnershipEvent.customer_id, func.count())
+            .where(OwnershipEvent.kind == EventKind.RECYCLE)
+            .group_by(OwnershipEvent.customer_id)
+        ).all()
+    assert sorted(per_customer) == [(i, 1) for i in ids]
+    assert_invariants(org.engine)
+
+
+def test_a_sweep_racing_followups_never_recycles_a_followed_up_customer(org: Org) -> None:
+    ids = due_customers(org, 12)
+
+    def attempt(i: int) -> object:
+        if i == 0:
+            with session_scope(org.engine) as s:
+                return sweep(s)
+        return org.run(log_followup, org.rep, ids[i - 1], "call", "抢在回收之前")
+
+    results = race(len(ids) + 1, attempt)
+    with org.session() as s:
+        followed_up = set(s.scalars(select(FollowUp.customer_id)))
+        owners = dict(s.execute(select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids))).all())
+    for customer_id, result in zip(ids, results[1:], strict=True):
+        if isinstance(result, FollowUp):
+            assert owners[customer_id] == org.rep.id, "a customer was recycled after its follow-up landed"
+        else:
+            assert isinstance(result, errors.NotOwner) and customer_id not in followed_up
+            assert owners[customer_id] is None
+    assert_invariants(org.engine)
+
+
+def test_a_followup_holding_the_row_wins_over_a_sweep_that_selected_it(org: Org) -> None:
+    (customer_id,) = due_customers(org, 1)
+    followup_session = org.session()
+    log_followup(followup_session, org.rep, customer_id, "meeting", "会议中")  # holds the lock, not committed
+    done: list[int] = []
+    sweeper = threading.Thread(target=lambda: done.append(_sweep_count(org.engine)))
+    sweeper.start()
+    _wait_until_blocked(org.engine, sweeper)
+    followup_session.commit()
+    followup_session.close()
+    sweeper.join(timeout=60)
+    assert done == [0]
+    with org.session() as s:
+        assert s.scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == org.rep.id
+
+
+def _sweep_count(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return sweep(s).recycled
+
+
+def _wait_until_blocked(engine: Engine, thread: threading.Thread) -> None:
+    """Return once ``thread`` waits on a lock (PostgreSQL tells us; SQLite's wait is invisible,
+    so there we give the thread a moment to reach its busy wait)."""
+    if engine.dialect.name != "postgresql":
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "the sweep should be waiting for the follow-up's write lock"
+        return
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+    for _ in range(600):
+        with engine.connect() as connection:
+            if connection.execute(query).scalar():
+                return
+        thread.join(timeout=0.05)
+    pytest.fail("the sweep never waited for the follow-up's row lock")
+
+
+def test_daily_claim_limit_holds_under_concurrent_claims(org: Org) -> None:
+    from highseas.pools.service import PoolInput, update_pool
+
+    org.run(
+        update_pool,
+        org.east_pool.id,
+        PoolInput("East Leads", [], [org.rep.department_id or 0], [], reclaim_protection_days=7, daily_claim_limit=3),
+    )
+    ids = pool_customers(org, 10)
+    results = race(10, lambda i: org.run(ownership.claim, org.rep, ids[i]))
+    assert sum(isinstance(r, Customer) for r in results) == 3
+    assert sum(isinstance(r, errors.DailyLimit) for r in results) == 7
