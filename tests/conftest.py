@@ -72,16 +72,24 @@ def postgresql_engine() -> Iterator[Engine]:
     except Exception as exc:  # any connection failure means "no PostgreSQL here"
         if PG_REQUIRED:
             raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set HIGHSEAS_TEST_POSTGRESQL_URL")
+        pytest.skip(
+            f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set HIGHSEAS_TEST_POSTGRESQL_URL"
+        )
     migrate(engine)
     yield engine
     engine.dispose()
 
 
-def _truncate_postgresql(engine: Engine) -> None:
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+def reset_database(engine: Engine) -> None:
+    """Empty every table, as if freshly initialised."""
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if engine.dialect.name == "postgresql":
+            tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            connection.execute(text("UPDATE company_settings SET default_pool_id = NULL"))
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
     ensure_required_rows(engine)
 
 
@@ -95,7 +103,7 @@ def engine(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
         engine.dispose()
     else:
         engine = request.getfixturevalue("postgresql_engine")
-        _truncate_postgresql(engine)
+        reset_database(engine)
         yield engine
 
 

@@ -16,7 +16,9 @@ def replayed_state(session: Session) -> dict[int, tuple[int | None, int]]:
     for event in session.scalars(select(OwnershipEvent).order_by(OwnershipEvent.id)):
         if event.kind is not EventKind.CREATE and event.kind is not EventKind.IMPORT:
             assert event.customer_id in state, f"event {event.id} before the customer's create"
-            assert state[event.customer_id][0] == event.from_user_id, f"event {event.id} moves from a non-owner"
+            assert state[event.customer_id][0] == event.from_user_id, (
+                f"event {event.id} moves from a non-owner"
+            )
         state[event.customer_id] = (event.to_user_id, event.pool_id)
     return state
 
@@ -41,7 +43,9 @@ def assert_invariants(engine: Engine) -> None:
         for user in session.scalars(select(User)):
             capacity = settings.default_capacity if user.capacity is None else user.capacity
             if settings.won_counts_toward_capacity:
-                assert owned.get(user.id, 0) <= capacity, f"{user.username} owns {owned[user.id]} > {capacity}"
+                assert owned.get(user.id, 0) <= capacity, (
+                    f"{user.username} owns {owned[user.id]} > {capacity}"
+                )
             if not user.active:
                 assert owned.get(user.id, 0) == 0, f"deactivated {user.username} still owns customers"
         # Unowned customers carry no deadline; locked ones are never due.

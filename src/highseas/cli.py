@@ -65,7 +65,9 @@ def _print_report(report: SweepReport) -> None:
         if rule is None:
             by_rule.add_row(str(rule_id), "?", "?", "?", "?", str(n))
         else:
-            by_rule.add_row(str(rule.id), str(rule.pool_id), rule.kind.value, str(rule.days), rule.grades or "all", str(n))
+            by_rule.add_row(
+                str(rule.id), str(rule.pool_id), rule.kind.value, str(rule.days), rule.grades or "all", str(n)
+            )
     console.print(by_rule)
     by_owner = Table("owner", "customers", title="per owner")
     for owner_id, n in sorted(report.by_owner.items(), key=lambda item: -item[1]):
@@ -75,7 +77,9 @@ def _print_report(report: SweepReport) -> None:
 
 @app.command("sweep")
 def sweep_command(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; change nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would happen; change nothing")
+    ] = False,
 ) -> None:
     """Recycle every customer whose due date has passed and send due reminders."""
     engine = make_engine()

@@ -13,9 +13,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import BigInteger, Engine, Enum, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -129,3 +129,8 @@ def value_enum(enum_class: type[enum.Enum]) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a mapped class, for set-based statements."""
+    return cast(Table, model.__table__)

@@ -66,7 +66,9 @@ def make_reps(org: Org, n: int, capacity: int | None = None) -> list[User]:
 def pool_customers(org: Org, n: int, grade: str | None = None) -> list[int]:
     with session_scope(org.engine) as s:
         return [
-            create_customer(s, org.admin, CustomerInput(name=f"客户{i}", grade=grade), org.east_pool.id, True).id
+            create_customer(
+                s, org.admin, CustomerInput(name=f"客户{i}", grade=grade), org.east_pool.id, True
+            ).id
             for i in range(n)
         ]
 
@@ -190,7 +192,10 @@ def _wait_until_blocked(engine: Engine, thread: threading.Thread) -> None:
         thread.join(timeout=0.5)
         assert thread.is_alive(), "the sweep should be waiting for the follow-up's write lock"
         return
-    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
     for _ in range(600):
         with engine.connect() as connection:
             if connection.execute(query).scalar():
@@ -205,7 +210,9 @@ def test_daily_claim_limit_holds_under_concurrent_claims(org: Org) -> None:
     org.run(
         update_pool,
         org.east_pool.id,
-        PoolInput("East Leads", [], [org.rep.department_id or 0], [], reclaim_protection_days=7, daily_claim_limit=3),
+        PoolInput(
+            "East Leads", [], [org.rep.department_id or 0], [], reclaim_protection_days=7, daily_claim_limit=3
+        ),
     )
     ids = pool_customers(org, 10)
     results = race(10, lambda i: org.run(ownership.claim, org.rep, ids[i]))

@@ -28,7 +28,9 @@ rules = st.lists(
         dict,
         kind=st.sampled_from([k.value for k in RuleKind]),
         days=st.integers(1, 60),
-        grades=st.one_of(st.none(), st.sets(st.sampled_from("ABCDE"), min_size=1).map(lambda s: "".join(sorted(s)))),
+        grades=st.one_of(
+            st.none(), st.sets(st.sampled_from("ABCDE"), min_size=1).map(lambda s: "".join(sorted(s)))
+        ),
         only_not_won=st.booleans(),
         remind_days_before=st.one_of(st.none(), st.just(1)),
     ),
@@ -51,12 +53,21 @@ customers = st.lists(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rule_rows=rules, customer_rows=customers)
-def test_bulk_sql_matches_the_policy_function(org: Org, rule_rows: list[dict], customer_rows: list[dict]) -> None:  # type: ignore[type-arg]
+def test_bulk_sql_matches_the_policy_function(
+    org: Org, rule_rows: list[dict], customer_rows: list[dict]
+) -> None:  # type: ignore[type-arg]
     with session_scope(org.engine) as s:
         pool = create_pool(s, PoolInput(f"prop-{next(_pool_names)}", [], [], []))
         s.add_all(RecycleRule(pool_id=pool.id, **row) for row in rule_rows)
         s.add_all(
-            Customer(name="c", pool_id=pool.id, owner_id=org.rep.id, created_at=clock.now(), updated_at=clock.now(), **row)
+            Customer(
+                name="c",
+                pool_id=pool.id,
+                owner_id=org.rep.id,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+                **row,
+            )
             for row in customer_rows
         )
         s.flush()
@@ -75,4 +86,6 @@ def test_bulk_sql_matches_the_policy_function(org: Org, rule_rows: list[dict], c
                 specs,
             )
             got = (customer.due_at, customer.due_rule_id, customer.remind_at)
-            assert got == ((expected.at, expected.rule_id, expected.remind_at) if expected else (None, None, None))
+            assert got == (
+                (expected.at, expected.rule_id, expected.remind_at) if expected else (None, None, None)
+            )

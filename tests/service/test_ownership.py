@@ -17,9 +17,15 @@ from highseas.pools.service import PoolInput, update_pool
 from tests.conftest import Org
 
 
-def pool_customer(org: Org, name: str = "上海云帆科技", pool_id: int | None = None, **fields: object) -> Customer:
+def pool_customer(
+    org: Org, name: str = "上海云帆科技", pool_id: int | None = None, **fields: object
+) -> Customer:
     return org.run(
-        create_customer, org.admin, CustomerInput(name=name, **fields), pool_id=pool_id, in_pool=True  # type: ignore[arg-type]
+        create_customer,
+        org.admin,
+        CustomerInput(name=name, **fields),
+        pool_id=pool_id,
+        in_pool=True,  # type: ignore[arg-type]
     )
 
 
@@ -32,7 +38,11 @@ def set_capacity(org: Org, user: User, capacity: int | None) -> None:
 
 def events_of(org: Org, customer_id: int) -> list[OwnershipEvent]:
     with org.session() as s:
-        query = select(OwnershipEvent).where(OwnershipEvent.customer_id == customer_id).order_by(OwnershipEvent.id)
+        query = (
+            select(OwnershipEvent)
+            .where(OwnershipEvent.customer_id == customer_id)
+            .order_by(OwnershipEvent.id)
+        )
         return list(s.scalars(query))
 
 
@@ -42,7 +52,10 @@ def test_claim_makes_the_caller_owner_and_logs_one_event(org: Org) -> None:
     assert claimed.owner_id == org.rep.id
     assert claimed.claimed_at == clock.now()
     kinds = [(e.kind, e.from_user_id, e.to_user_id, e.actor_id) for e in events_of(org, customer.id)]
-    assert kinds == [(EventKind.CREATE, None, None, org.admin.id), (EventKind.CLAIM, None, org.rep.id, org.rep.id)]
+    assert kinds == [
+        (EventKind.CREATE, None, None, org.admin.id),
+        (EventKind.CLAIM, None, org.rep.id, org.rep.id),
+    ]
 
 
 def test_second_claim_of_an_owned_customer_is_already_owned(org: Org) -> None:
@@ -154,9 +167,8 @@ def test_protection_does_not_stop_other_reps(org: Org) -> None:
 
 
 def test_daily_claim_limit_counts_from_local_midnight(org: Org) -> None:
-    data = PoolInput("East Leads", [], [], [], reclaim_protection_days=7, daily_claim_limit=2)
-    with org.session() as s:
-        data.member_department_ids = [org.rep.department_id]  # type: ignore[list-item]
+    east_team = [org.rep.department_id or 0]
+    data = PoolInput("East Leads", [], east_team, [], reclaim_protection_days=7, daily_claim_limit=2)
     org.run(update_pool, org.east_pool.id, data)
     ids = [pool_customer(org, f"线索{i}", pool_id=org.east_pool.id).id for i in range(4)]
     clock.set_now(clock.parse_instant("2026-03-02T23:30:00+08:00"))
@@ -210,7 +222,9 @@ def test_deactivation_with_transfer_is_all_or_nothing(org: Org) -> None:
     set_capacity(org, org.other_rep, 3)
     org.run(ownership.deactivate_user, org.admin, org.rep.id, org.other_rep.id)
     with org.session() as s:
-        assert s.scalars(select(Customer.owner_id).where(Customer.id.in_(ids))).all() == [org.other_rep.id] * 3
+        assert (
+            s.scalars(select(Customer.owner_id).where(Customer.id.in_(ids))).all() == [org.other_rep.id] * 3
+        )
         assert not s.get(User, org.rep.id).active  # type: ignore[union-attr]
     assert [events_of(org, i)[-1].kind for i in ids] == [EventKind.TRANSFER] * 3
 

@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 
 from highseas import clock, errors
 from highseas.customers.models import Customer, FollowUp
-from highseas.customers.service import CustomerInput, create_customer, log_followup, record_deal, update_customer
+from highseas.customers.service import (
+    CustomerInput,
+    create_customer,
+    log_followup,
+    record_deal,
+    update_customer,
+)
 from highseas.db import session_scope
 from highseas.ownership import service as ownership
 from highseas.ownership.models import EventKind, OwnershipEvent, Reminder
@@ -27,7 +33,9 @@ def seed_rules(org: Org) -> dict[str, RecycleRule]:
     """The seed article's rules on the East pool (7 days of reclaim protection)."""
     pool = org.east_pool.id
     return {
-        "B": org.run(add_rule, pool, RuleInput("no_followup", 25, ["B"], only_not_won=True, remind_days_before=3)),
+        "B": org.run(
+            add_rule, pool, RuleInput("no_followup", 25, ["B"], only_not_won=True, remind_days_before=3)
+        ),
         "CD": org.run(add_rule, pool, RuleInput("no_followup", 10, ["C", "D"], only_not_won=True)),
         "E": org.run(add_rule, pool, RuleInput("no_followup", 40, ["E"], only_not_won=True)),
     }
@@ -35,7 +43,11 @@ def seed_rules(org: Org) -> dict[str, RecycleRule]:
 
 def owned_by_rep(org: Org, grade: str, name: str | None = None) -> Customer:
     customer = org.run(
-        create_customer, org.admin, CustomerInput(name=name or f"{grade}级客户", grade=grade), org.east_pool.id, True
+        create_customer,
+        org.admin,
+        CustomerInput(name=name or f"{grade}级客户", grade=grade),
+        org.east_pool.id,
+        True,
     )
     return org.run(ownership.claim, org.rep, customer.id)
 
@@ -66,9 +78,18 @@ def test_each_grade_drops_after_its_days_without_a_followup(org: Org, grade: str
     rule = rules["CD" if grade in "CD" else grade]
     assert report.by_rule == {rule.id: 1}
     with org.session() as s:
-        last = s.scalars(select(OwnershipEvent).where(OwnershipEvent.customer_id == customer.id).order_by(OwnershipEvent.id.desc())).first()
+        last = s.scalars(
+            select(OwnershipEvent)
+            .where(OwnershipEvent.customer_id == customer.id)
+            .order_by(OwnershipEvent.id.desc())
+        ).first()
     assert last is not None
-    assert (last.kind, last.rule_id, last.from_user_id, last.to_user_id) == (EventKind.RECYCLE, rule.id, org.rep.id, None)
+    assert (last.kind, last.rule_id, last.from_user_id, last.to_user_id) == (
+        EventKind.RECYCLE,
+        rule.id,
+        org.rep.id,
+        None,
+    )
     assert_invariants(org.engine)
 
 
@@ -131,7 +152,11 @@ def test_dry_run_reports_the_same_figures_and_changes_nothing(org: Org) -> None:
     preview = run_sweep(org, dry_run=True)
     assert [owner_of(org, i) for i in ids] == [org.rep.id] * 4
     real = run_sweep(org)
-    assert (preview.recycled, preview.by_rule, preview.by_owner) == (real.recycled, real.by_rule, real.by_owner)
+    assert (preview.recycled, preview.by_rule, preview.by_owner) == (
+        real.recycled,
+        real.by_rule,
+        real.by_owner,
+    )
     assert real.recycled == 3
 
 
@@ -151,7 +176,11 @@ def test_a_new_rule_applies_at_once_to_customers_already_owned(org: Org) -> None
     with org.session() as s:
         row = s.get(Customer, customer.id)
         assert row is not None
-        assert (row.due_at, row.due_rule_id, row.remind_at) == (row.claimed_at + 30 * DAY, rule.id, row.claimed_at + 25 * DAY)  # type: ignore[operator]
+        assert (row.due_at, row.due_rule_id, row.remind_at) == (
+            row.claimed_at + 30 * DAY,
+            rule.id,
+            row.claimed_at + 25 * DAY,
+        )  # type: ignore[operator]
 
 
 def test_editing_or_deleting_a_rule_moves_every_due_date(org: Org) -> None:

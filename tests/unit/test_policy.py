@@ -28,7 +28,9 @@ SEED_RULES = [
 ]
 
 
-def owned(grade: str | None = "C", won: bool = False, locked: bool = False, **times: datetime | None) -> CustomerClock:
+def owned(
+    grade: str | None = "C", won: bool = False, locked: bool = False, **times: datetime | None
+) -> CustomerClock:
     return CustomerClock(
         grade=grade,
         won=won,
@@ -121,7 +123,9 @@ def test_protection_ends_whole_days_after_the_loss() -> None:
     ],
 )
 def test_the_day_starts_at_midnight_in_the_company_time_zone(instant: str, midnight: str) -> None:
-    assert local_day_start(datetime.fromisoformat(instant), "Asia/Shanghai") == datetime.fromisoformat(midnight)
+    assert local_day_start(datetime.fromisoformat(instant), "Asia/Shanghai") == datetime.fromisoformat(
+        midnight
+    )
 
 
 @pytest.mark.parametrize(

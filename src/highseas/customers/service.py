@@ -89,7 +89,9 @@ def _where_it_is(session: Session, actor: User, existing: Customer) -> str:
     return "owned by a colleague"
 
 
-def ensure_not_duplicate(session: Session, actor: User, values: dict[str, Any], exclude_id: int | None = None) -> None:
+def ensure_not_duplicate(
+    session: Session, actor: User, values: dict[str, Any], exclude_id: int | None = None
+) -> None:
     """Refuse a second record of one real customer: same phone (E.164), email or credit code.
 
     The error says where the existing record is, never its contact details.
@@ -105,7 +107,9 @@ def ensure_not_duplicate(session: Session, actor: User, values: dict[str, Any], 
     ]
     if not matches:
         return
-    query = select(Customer).where(or_(*matches), Customer.deleted_at.is_(None)).order_by(Customer.id).limit(1)
+    query = (
+        select(Customer).where(or_(*matches), Customer.deleted_at.is_(None)).order_by(Customer.id).limit(1)
+    )
     if exclude_id is not None:
         query = query.where(Customer.id != exclude_id)
     existing = session.scalars(query).first()
@@ -227,7 +231,9 @@ def log_followup(
     try:
         followup_kind = FollowUpKind(kind)
     except ValueError:
-        raise errors.InvalidInput("kind", f"must be one of {', '.join(k.value for k in FollowUpKind)}") from None
+        raise errors.InvalidInput(
+            "kind", f"must be one of {', '.join(k.value for k in FollowUpKind)}"
+        ) from None
     when = _past_or_now(at, "at")
     customer = _owned_row_locked(session, actor, customer_id)
     followup = FollowUp(
@@ -296,4 +302,3 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
     refresh_due(session, customer)
     session.flush()
     return customer
-

@@ -12,11 +12,11 @@ from sqlalchemy import ColumnElement, FromClause, and_, case, false, func, liter
 from sqlalchemy.orm import Session
 
 from highseas.customers.models import Customer
-from highseas.db import DAY_MICROS
+from highseas.db import DAY_MICROS, table_of
 from highseas.ownership.policy import CustomerClock, RuleSpec, due_date
 from highseas.pools.models import RecycleRule, RuleKind
 
-_customers = Customer.__table__
+_customers = table_of(Customer)
 
 
 def rule_specs(session: Session, pool_id: int) -> list[RuleSpec]:
@@ -85,14 +85,12 @@ def refresh_due_dates(session: Session, *where: ColumnElement[bool]) -> None:
     session.flush()
     c = _customers
     owned = and_(c.c.owner_id.is_not(None), c.c.deleted_at.is_(None), *where)
-    rule = RecycleRule.__table__.alias("candidate")
+    rule = table_of(RecycleRule).alias("candidate")
     matching = and_(rule.c.pool_id == c.c.pool_id, _applies(rule, c))
     earliest = select(func.min(_candidate_due(rule, c))).where(matching).scalar_subquery()
     session.execute(update(c).where(owned).values(due_at=earliest))
     reaching = (
-        select(func.min(rule.c.id))
-        .where(matching, _candidate_due(rule, c) == c.c.due_at)
-        .scalar_subquery()
+        select(func.min(rule.c.id)).where(matching, _candidate_due(rule, c) == c.c.due_at).scalar_subquery()
     )
     session.execute(update(c).where(owned).values(due_rule_id=reaching))
     remind = (

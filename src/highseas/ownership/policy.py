@@ -112,7 +112,8 @@ def local_day_start(now: datetime, timezone: str) -> datetime:
 def ensure_room(owned: int, capacity: int, adding: int = 1, who: str = "you") -> None:
     if owned + adding > capacity:
         raise errors.CapacityFull(
-            f"capacity full ({who}): {owned} of at most {capacity} customers owned, no room for {adding} more",
+            f"capacity full ({who}): {owned} of at most {capacity} customers owned, "
+            f"no room for {adding} more",
             owned=owned,
             capacity=capacity,
         )

@@ -27,6 +27,7 @@ from highseas.customers.queries import (
     get_live_customer,
     last_lost_at,
 )
+from highseas.db import table_of
 from highseas.org.models import CompanySettings, User
 from highseas.org.service import company_settings, get_user
 from highseas.ownership import policy
@@ -58,7 +59,9 @@ def capacity_of(user: User, settings: CompanySettings) -> int:
 
 def ensure_capacity(session: Session, user: User, settings: CompanySettings, adding: int = 1) -> None:
     """Call with ``user``'s row locked, so the count cannot change before the write."""
-    policy.ensure_room(count_owned(session, user.id, settings), capacity_of(user, settings), adding, user.username)
+    policy.ensure_room(
+        count_owned(session, user.id, settings), capacity_of(user, settings), adding, user.username
+    )
 
 
 def move_ownership(
@@ -77,7 +80,12 @@ def move_ownership(
     expected = customer.owner_id
     target_pool = pool_id if pool_id is not None else customer.pool_id
     owner_test = Customer.owner_id.is_(None) if expected is None else Customer.owner_id == expected
-    values: dict[str, object] = {"owner_id": to_user_id, "locked": False, "pool_id": target_pool, "updated_at": now}
+    values: dict[str, object] = {
+        "owner_id": to_user_id,
+        "locked": False,
+        "pool_id": target_pool,
+        "updated_at": now,
+    }
     if to_user_id is None:
         values |= {"previous_owner_id": expected, "released_at": now, "claimed_at": None}
     else:
@@ -237,7 +245,9 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
     kind = EventKind.TRANSFER if transfer_to is not None else EventKind.RELEASE
     session.flush()
     session.execute(
-        OwnershipEvent.__table__.insert().from_select(
+        table_of(OwnershipEvent)
+        .insert()
+        .from_select(
             ["customer_id", "kind", "from_user_id", "to_user_id", "pool_id", "actor_id", "reason", "at"],
             select(
                 Customer.id,
@@ -257,7 +267,7 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
         moved |= {"due_at": None, "due_rule_id": None, "remind_at": None}
     else:
         moved |= {"claimed_at": now}
-    session.execute(update(Customer.__table__).where(theirs).values(moved))
+    session.execute(update(table_of(Customer)).where(theirs).values(moved))
     leaving.active = False
     session.flush()
     if transfer_to is not None:

@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 
 from highseas import clock
 from highseas.customers.models import Customer
-from highseas.db import is_postgresql
+from highseas.db import is_postgresql, table_of
 from highseas.ownership.due import expire_loaded_customers
 from highseas.ownership.locks import RECYCLE, recycle_lock
 from highseas.ownership.models import EventKind, JobLock, OwnershipEvent, Reminder
 
-_customer = Customer.__table__
-_event = OwnershipEvent.__table__
+_customer = table_of(Customer)
+_event = table_of(OwnershipEvent)
 _EVENT_COLUMNS = ["customer_id", "kind", "from_user_id", "to_user_id", "pool_id", "actor_id", "rule_id", "at"]
 
 
@@ -112,7 +112,7 @@ def _recycle_postgresql(session: Session, now: datetime) -> Counts:
         .group_by(moved.c.due_rule_id, moved.c.owner_id)
         .add_cte(logged)
     )
-    return [tuple(row) for row in session.execute(counts)]  # type: ignore[misc]
+    return [tuple(row) for row in session.execute(counts)]
 
 
 def _recycle_sqlite(session: Session, now: datetime) -> Counts:
@@ -133,7 +133,9 @@ def _reminders_due(now: datetime) -> Select[tuple[int, int, int | None, datetime
         Reminder.due_at == _customer.c.due_at,
         Reminder.user_id == _customer.c.owner_id,
     )
-    return select(_customer.c.id, _customer.c.owner_id, _customer.c.due_rule_id, _customer.c.due_at, at).where(
+    return select(
+        _customer.c.id, _customer.c.owner_id, _customer.c.due_rule_id, _customer.c.due_at, at
+    ).where(
         _customer.c.owner_id.is_not(None),
         _customer.c.remind_at <= at,
         _customer.c.due_at > at,
@@ -150,12 +152,14 @@ def sweep(session: Session, now: datetime | None = None, dry_run: bool = False) 
     report = SweepReport(at=now, dry_run=dry_run)
     if dry_run:
         counts: Counts = [tuple(row) for row in session.execute(_count_due(now))]  # type: ignore[misc]
-        report.reminded = session.scalar(select(func.count()).select_from(_reminders_due(now).subquery())) or 0
+        report.reminded = (
+            session.scalar(select(func.count()).select_from(_reminders_due(now).subquery())) or 0
+        )
     else:
         session.flush()
         counts = (_recycle_postgresql if is_postgresql(session) else _recycle_sqlite)(session, now)
         reminded = session.execute(
-            insert(Reminder.__table__).from_select(
+            insert(table_of(Reminder)).from_select(
                 ["customer_id", "user_id", "rule_id", "due_at", "created_at"], _reminders_due(now)
             ),
             execution_options={"preserve_rowcount": True},

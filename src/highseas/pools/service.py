@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.customers.models import GRADES, Customer
+from highseas.db import table_of
 from highseas.org.models import Department, Role, User
 from highseas.org.service import company_settings, department_ancestry, department_subtree
 from highseas.ownership.due import refresh_due_dates
@@ -217,7 +218,7 @@ def delete_rule(session: Session, rule_id: int) -> None:
     pool_id = rule.pool_id
     recycle_lock(session)
     session.execute(
-        Customer.__table__.update().where(Customer.due_rule_id == rule_id).values(due_rule_id=None)
+        table_of(Customer).update().where(Customer.due_rule_id == rule_id).values(due_rule_id=None)
     )
     session.delete(rule)
     _apply_rule_change(session, pool_id)
@@ -232,5 +233,6 @@ def get_rule(session: Session, rule_id: int) -> RecycleRule:
 
 def pool_rules(session: Session, pool_id: int) -> list[RecycleRule]:
     get_pool(session, pool_id)
-    return list(session.scalars(select(RecycleRule).where(RecycleRule.pool_id == pool_id).order_by(RecycleRule.id)))
-
+    return list(
+        session.scalars(select(RecycleRule).where(RecycleRule.pool_id == pool_id).order_by(RecycleRule.id))
+    )

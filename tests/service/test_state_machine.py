@@ -1,0 +1,191 @@
+"""A hypothesis state machine drives random ownership traffic and checks every invariant after
+every step: claims, releases, assigns, transfers, locks, follow-ups, deals, clock jumps, rule
+edits and sweeps, as any mix of users might send them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from sqlalchemy import Engine, select
+
+from highseas import clock, errors
+from highseas.customers.models import Customer
+from highseas.customers.service import (
+    CustomerInput,
+    create_customer,
+    log_followup,
+    record_deal,
+    update_customer,
+)
+from highseas.db import session_scope
+from highseas.org.models import User
+from highseas.ownership import service as ownership
+from highseas.ownership.due import rule_specs
+from highseas.ownership.models import EventKind, OwnershipEvent
+from highseas.ownership.policy import CustomerClock, due_date, protection_ends
+from highseas.ownership.sweep import sweep
+from highseas.pools.service import RuleInput, add_rule, update_rule
+from tests.conftest import START, Org, build_org, reset_database
+from tests.invariants import assert_invariants
+
+CUSTOMERS = 6
+people = st.sampled_from(["rep", "other_rep", "west_rep", "east_manager"])
+managers = st.sampled_from(["admin", "east_manager", "west_manager"])
+customer_index = st.integers(0, CUSTOMERS - 1)
+
+
+class OwnershipMachine(RuleBasedStateMachine):
+    engine: Engine
+
+    @initialize()
+    def company(self) -> None:
+        clock.set_now(START)
+        reset_database(self.engine)
+        self.org: Org = build_org(self.engine)
+        for name, capacity in (("rep", 2), ("other_rep", 3)):
+            self.org.run(_set_capacity, getattr(self.org, name).id, capacity)
+        east, company = self.org.east_pool.id, self.org.company_pool.id
+        self.rules = [
+            self.org.run(add_rule, east, RuleInput("no_followup", 10, ["C", "D"], remind_days_before=2)).id,
+            self.org.run(add_rule, east, RuleInput("no_deal", 30)).id,
+            self.org.run(add_rule, company, RuleInput("no_followup", 5, only_not_won=True)).id,
+            self.org.run(add_rule, company, RuleInput("no_repurchase", 20)).id,
+        ]
+        self.ids = [
+            self.org.run(
+                create_customer,
+                self.org.admin,
+                CustomerInput(name=f"客户{i}", grade="ABCDE"[i % 5]),
+                east if i % 2 else company,
+                True,
+            ).id
+            for i in range(CUSTOMERS)
+        ]
+
+    def user(self, name: str) -> User:
+        return getattr(self.org, name)  # type: ignore[no-any-return]
+
+    def attempt(self, fn: object, *args: object) -> object:
+        try:
+            return self.org.run(fn, *args)  # type: ignore[arg-type]
+        except errors.DomainError as refused:
+            return refused
+
+    @rule(who=people, i=customer_index)
+    def claim(self, who: str, i: int) -> None:
+        result = self.attempt(ownership.claim, self.user(who), self.ids[i])
+        if isinstance(result, Customer):
+            self._check_claim_was_not_protected(self.user(who).id, self.ids[i])
+
+    @rule(who=people, i=customer_index, elsewhere=st.booleans())
+    def release(self, who: str, i: int, elsewhere: bool) -> None:
+        target = self.org.company_pool.id if elsewhere else None
+        self.attempt(ownership.release, self.user(who), self.ids[i], "换人跟进", target)
+
+    @rule(actor=managers, i=customer_index, to=people)
+    def assign(self, actor: str, i: int, to: str) -> None:
+        self.attempt(ownership.assign, self.user(actor), self.ids[i], self.user(to).id)
+
+    @rule(actor=managers, i=customer_index, to=people)
+    def transfer(self, actor: str, i: int, to: str) -> None:
+        self.attempt(ownership.transfer, self.user(actor), self.ids[i], self.user(to).id)
+
+    @rule(who=people, i=customer_index, lock=st.booleans())
+    def lock_or_unlock(self, who: str, i: int, lock: bool) -> None:
+        service = ownership.lock_customer if lock else ownership.unlock_customer
+        self.attempt(service, self.user(who), self.ids[i])
+
+    @rule(who=people, i=customer_index)
+    def follow_up(self, who: str, i: int) -> None:
+        self.attempt(log_followup, self.user(who), self.ids[i], "call", "跟进一下")
+
+    @rule(who=people, i=customer_index)
+    def deal(self, who: str, i: int) -> None:
+        self.attempt(record_deal, self.user(who), self.ids[i], Decimal("999.00"))
+
+    @rule(who=people, i=customer_index, grade=st.sampled_from("ABCDE"))
+    def regrade(self, who: str, i: int, grade: str) -> None:
+        self.attempt(update_customer, self.user(who), self.ids[i], {"grade": grade})
+
+    @rule(hours=st.integers(1, 24 * 15))
+    def time_passes(self, hours: int) -> None:
+        clock.advance(timedelta(hours=hours))
+
+    @rule(which=st.integers(0, 1), days=st.integers(1, 40))
+    def edit_rule(self, which: int, days: int) -> None:
+        kind = "no_followup" if which == 0 else "no_deal"
+        self.org.run(
+            update_rule, self.rules[which], RuleInput(kind, days, ["C", "D"] if which == 0 else None)
+        )
+
+    @rule()
+    def run_sweep(self) -> None:
+        with session_scope(self.engine) as s:
+            sweep(s)
+        with self.org.session() as s:
+            overdue = s.scalars(
+                select(Customer.id).where(
+                    Customer.owner_id.is_not(None), Customer.due_at <= clock.now(), Customer.locked.is_(False)
+                )
+            ).all()
+        assert overdue == [], "a sweep left due customers owned"
+
+    @invariant()
+    def invariants_hold(self) -> None:
+        if hasattr(self, "org"):
+            assert_invariants(self.engine)
+            self._check_due_dates_match_the_rules()
+
+    def _check_due_dates_match_the_rules(self) -> None:
+        with self.org.session() as s:
+            for c in s.scalars(select(Customer).where(Customer.owner_id.is_not(None))):
+                facts = CustomerClock(
+                    c.grade, c.won, c.locked, c.claimed_at, c.last_followup_at, c.last_deal_at
+                )
+                due = due_date(facts, rule_specs(s, c.pool_id))
+                assert (c.due_at, c.due_rule_id) == ((due.at, due.rule_id) if due else (None, None))
+
+    def _check_claim_was_not_protected(self, user_id: int, customer_id: int) -> None:
+        with self.org.session() as s:
+            events = s.scalars(
+                select(OwnershipEvent)
+                .where(OwnershipEvent.customer_id == customer_id)
+                .order_by(OwnershipEvent.id)
+            ).all()
+            claim = events[-1]
+            assert claim.kind is EventKind.CLAIM and claim.to_user_id == user_id
+            lost = [
+                e.at
+                for e in events[:-1]
+                if e.from_user_id == user_id and e.kind in (EventKind.RELEASE, EventKind.RECYCLE)
+            ]
+            protection = (
+                self.org.east_pool.reclaim_protection_days if claim.pool_id == self.org.east_pool.id else 0
+            )
+            if lost:
+                ends = protection_ends(max(lost), protection)
+                assert ends is None or claim.at >= ends, (
+                    "a previous owner reclaimed inside the protection window"
+                )
+
+
+def _set_capacity(session: object, user_id: int, capacity: int) -> None:
+    user = session.get(User, user_id)  # type: ignore[attr-defined]
+    user.capacity = capacity
+
+
+def test_random_ownership_traffic_keeps_every_invariant(engine: Engine) -> None:
+    OwnershipMachine.engine = engine
+    run_state_machine_as_test(
+        OwnershipMachine,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
