@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -107,3 +108,25 @@ def demo(
     except errors.DomainError as error:
         raise _fail(error) from None
     console.print(summary)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    sweep_minutes: Annotated[
+        float, typer.Option(help="Run the recycle sweep every this many minutes (0: never)")
+    ] = 60,
+) -> None:
+    """Serve the HTTP API (and the scheduled sweep)."""
+    import uvicorn
+
+    from highseas.api.app import create_app
+
+    engine = make_engine()
+    migrate(engine)
+    interval = timedelta(minutes=sweep_minutes) if sweep_minutes > 0 else None
+    console.print(
+        f"HighSeas is running: open http://{host}:{port}/docs  (API at http://{host}:{port}/api/v1)"
+    )
+    uvicorn.run(create_app(engine, interval), host=host, port=port, log_level="warning")

@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata and migrations see them all."""
 
+from highseas.auth.models import AuditEvent, AuthToken, LoginFailure
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.db import Base
 from highseas.org.models import CompanySettings, Department, User
@@ -7,6 +8,8 @@ from highseas.ownership.models import JobLock, OwnershipEvent, Reminder
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule
 
 __all__ = [
+    "AuditEvent",
+    "AuthToken",
     "Base",
     "CompanySettings",
     "Customer",
@@ -14,6 +17,7 @@ __all__ = [
     "Department",
     "FollowUp",
     "JobLock",
+    "LoginFailure",
     "OwnershipEvent",
     "Pool",
     "PoolAdmin",

@@ -7,12 +7,14 @@ customers and the pools they belong to. A customer the actor may not see is ``no
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from highseas import errors
 from highseas.customers.models import Customer
 from highseas.org.models import Role, User
-from highseas.org.service import get_user, manages
+from highseas.org.service import department_subtree, get_user, manages
+from highseas.pools.models import Pool, PoolAdmin
 from highseas.pools.service import is_pool_admin, visible_pool_ids
 
 
@@ -47,3 +49,36 @@ def can_transfer(session: Session, actor: User, owner: User, target: User) -> bo
     return actor.role is Role.ADMIN or (
         actor.role is Role.MANAGER and manages(session, actor, owner) and manages(session, actor, target)
     )
+
+
+def visible_customers(session: Session, actor: User) -> ColumnElement[bool]:
+    """The SQL twin of :func:`can_see_customer`: the customers ``actor`` may see at all."""
+    if actor.role is Role.ADMIN:
+        return true()
+    in_visible_pool = and_(
+        Customer.owner_id.is_(None), Customer.pool_id.in_(visible_pool_ids(session, actor))
+    )
+    clauses: list[ColumnElement[bool]] = [Customer.owner_id == actor.id, in_visible_pool]
+    if actor.role is Role.MANAGER:
+        clauses.append(Customer.owner_id.in_(managed_user_ids(session, actor)))
+    return or_(*clauses)
+
+
+def managed_user_ids(session: Session, actor: User) -> Select[int]:
+    """Users of the actor's department subtree (everyone, for an admin), as a subquery."""
+    if actor.role is Role.ADMIN:
+        return select(User.id)
+    return select(User.id).where(User.department_id.in_(department_subtree(session, actor.department_id)))
+
+
+def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
+    """Pools whose unowned customers' contact details this actor may not see."""
+    if actor.role is Role.ADMIN:
+        return set()
+    hidden = set(session.scalars(select(Pool.id).where(Pool.hide_contact.is_(True))))
+    administered = set(session.scalars(select(PoolAdmin.pool_id).where(PoolAdmin.user_id == actor.id)))
+    return hidden - administered
+
+
+def contact_visible(customer_owner_id: int | None, customer_pool_id: int, hidden_pool_ids: set[int]) -> bool:
+    return customer_owner_id is not None or customer_pool_id not in hidden_pool_ids

@@ -160,6 +160,7 @@ def create_customer(
         from_user_id=None,
         to_user_id=owner_id,
         actor_id=actor.id,
+        at=now,
     )
     refresh_due(session, customer)
     session.flush()

@@ -109,3 +109,17 @@ def manages(session: Session, actor: User, user: User) -> bool:
     if actor.role is not Role.MANAGER or user.department_id is None:
         return False
     return user.department_id in department_subtree(session, actor.department_id)
+
+
+def update_user(session: Session, user: User, changes: dict[str, object]) -> User:
+    """Apply an admin's (or the user's own) edit; the password goes through auth.service."""
+    department_id = changes.get("department_id")
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise errors.InvalidInput("department_id", f"no department {department_id}")
+    for name in ("name", "role", "department_id", "capacity", "lock_cap"):
+        if name in changes:
+            if name in ("name", "role") and changes[name] is None:
+                raise errors.InvalidInput(name, "must not be null")
+            setattr(user, name, changes[name])
+    session.flush()
+    return user

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from highseas import clock
@@ -19,6 +21,7 @@ def record_event(
     actor_id: int | None,
     reason: str | None = None,
     rule_id: int | None = None,
+    at: datetime | None = None,
 ) -> OwnershipEvent:
     event = OwnershipEvent(
         customer_id=customer_id,
@@ -29,7 +32,7 @@ def record_event(
         actor_id=actor_id,
         reason=reason,
         rule_id=rule_id,
-        at=clock.now(),
+        at=at or clock.now(),
     )
     session.add(event)
     return event

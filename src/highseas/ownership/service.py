@@ -108,6 +108,7 @@ def move_ownership(
         to_user_id=to_user_id,
         actor_id=actor_id,
         reason=reason,
+        at=now,
     )
     refresh_due(session, customer)
     session.flush()

@@ -1,0 +1,51 @@
+"""The HTTP application: API v1 under /api/v1, health at /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import Engine
+
+from highseas.api import auth_routes, customer_routes, org_routes, pool_routes, system_routes
+from highseas.api.errors import ERROR_RESPONSES, install_error_handlers
+from highseas.api.scheduler import SweepScheduler
+from highseas.db import make_engine
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(engine: Engine | None = None, sweep_interval: timedelta | None = None) -> FastAPI:
+    """Build the app; with ``sweep_interval`` it also runs the recycle sweep on that schedule."""
+    engine = engine or make_engine()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = SweepScheduler(engine, sweep_interval) if sweep_interval else None
+        if scheduler:
+            scheduler.start()
+        yield
+        if scheduler:
+            scheduler.stop()
+
+    app = FastAPI(
+        title="HighSeas",
+        version="1.0.0",
+        description="Public-pool management (公海管理): pools, claims, recycling. Contract: API.md.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    install_error_handlers(app)
+    for module in (auth_routes, org_routes, pool_routes, customer_routes, system_routes):
+        app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    app.include_router(system_routes.health)
+
+    @app.middleware("http")
+    async def no_store(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app

@@ -1,0 +1,220 @@
+"""Customers and everything done to them: the thin HTTP edge of the customer and ownership services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from highseas import errors
+from highseas.api.deps import CurrentUser, Db
+from highseas.auth.permissions import contact_hidden_pool_ids, contact_visible
+from highseas.customers import service
+from highseas.customers.models import Customer, Deal, FollowUp
+from highseas.customers.schemas import (
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    DealIn,
+    DealOut,
+    EventOut,
+    FollowUpIn,
+    FollowUpOut,
+    ReleaseIn,
+    TimelineItem,
+    UserRef,
+)
+from highseas.customers.search import CustomerQuery, View, search_customers
+from highseas.org.models import User
+from highseas.ownership import service as ownership
+from highseas.ownership.models import OwnershipEvent
+from highseas.pools.schemas import Grade
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+class Presenter:
+    """Turns customers into API bodies for one viewer, hiding contact details they may not see."""
+
+    def __init__(self, session: Session, viewer: User) -> None:
+        self.hidden_pools = contact_hidden_pool_ids(session, viewer)
+
+    def __call__(self, c: Customer) -> CustomerOut:
+        shown = contact_visible(c.owner_id, c.pool_id, self.hidden_pools)
+        return CustomerOut(
+            id=c.id,
+            name=c.name,
+            company=c.company,
+            phone=c.phone if shown else None,
+            email=c.email if shown else None,
+            wechat=c.wechat if shown else None,
+            credit_code=c.credit_code,
+            grade=c.grade,
+            stage=c.stage.value,
+            region=c.region,
+            industry=c.industry,
+            source=c.source,
+            tags=c.tags or [],
+            custom_fields=c.custom_fields or {},
+            pool_id=c.pool_id,
+            owner_id=c.owner_id,
+            previous_owner_id=c.previous_owner_id,
+            won=c.won,
+            locked=c.locked,
+            claimed_at=c.claimed_at,
+            released_at=c.released_at,
+            last_followup_at=c.last_followup_at,
+            last_deal_at=c.last_deal_at,
+            due_at=c.due_at,
+            due_rule_id=c.due_rule_id,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            contact_hidden=not shown,
+        )
+
+
+def present(session: Session, viewer: User, customer: Customer) -> CustomerOut:
+    return Presenter(session, viewer)(customer)
+
+
+@router.post("", status_code=201)
+def create_customer(body: CustomerIn, user: CurrentUser, session: Db) -> CustomerOut:
+    fields = body.model_dump(exclude={"pool_id", "in_pool"})
+    customer = service.create_customer(
+        session, user, service.CustomerInput(**fields), pool_id=body.pool_id, in_pool=body.in_pool
+    )
+    return present(session, user, customer)
+
+
+@router.get("")
+def list_customers(
+    user: CurrentUser,
+    session: Db,
+    view: View = View.MINE,
+    pool_id: int | None = None,
+    grade: Grade | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    due_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> CustomerPage:
+    query = CustomerQuery(view, pool_id, grade, q, due_within_days, limit, cursor)
+    rows, next_cursor = search_customers(session, user, query)
+    show = Presenter(session, user)
+    return CustomerPage(items=[show(c) for c in rows], next_cursor=next_cursor)
+
+
+@router.get("/{customer_id}")
+def get_customer(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, service.get_customer(session, user, customer_id))
+
+
+@router.patch("/{customer_id}")
+def patch_customer(customer_id: int, body: CustomerPatch, user: CurrentUser, session: Db) -> CustomerOut:
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "stage", "tags", "custom_fields"):
+        if required in changes and changes[required] is None:
+            raise errors.InvalidInput(required, "must not be null")
+    return present(session, user, service.update_customer(session, user, customer_id, changes))
+
+
+@router.post("/{customer_id}/claim")
+def claim(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, ownership.claim(session, user, customer_id))
+
+
+@router.post("/{customer_id}/release")
+def release(customer_id: int, body: ReleaseIn, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, ownership.release(session, user, customer_id, body.reason, body.pool_id))
+
+
+@router.post("/{customer_id}/assign")
+def assign(customer_id: int, body: UserRef, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, ownership.assign(session, user, customer_id, body.user_id))
+
+
+@router.post("/{customer_id}/transfer")
+def transfer(customer_id: int, body: UserRef, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, ownership.transfer(session, user, customer_id, body.user_id))
+
+
+@router.post("/{customer_id}/lock")
+def lock(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, ownership.lock_customer(session, user, customer_id))
+
+
+@router.post("/{customer_id}/unlock")
+def unlock(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, ownership.unlock_customer(session, user, customer_id))
+
+
+@router.post("/{customer_id}/followups", status_code=201)
+def add_followup(customer_id: int, body: FollowUpIn, user: CurrentUser, session: Db) -> FollowUpOut:
+    followup = service.log_followup(session, user, customer_id, body.kind, body.content, body.at)
+    return FollowUpOut.model_validate(followup)
+
+
+@router.get("/{customer_id}/followups")
+def list_followups(customer_id: int, user: CurrentUser, session: Db) -> list[FollowUpOut]:
+    service.get_customer(session, user, customer_id)
+    rows = session.scalars(
+        select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.id)
+    )
+    return [FollowUpOut.model_validate(f) for f in rows]
+
+
+@router.post("/{customer_id}/deals", status_code=201)
+def add_deal(customer_id: int, body: DealIn, user: CurrentUser, session: Db) -> DealOut:
+    return DealOut.model_validate(
+        service.record_deal(session, user, customer_id, body.amount, body.signed_at)
+    )
+
+
+@router.get("/{customer_id}/deals")
+def list_deals(customer_id: int, user: CurrentUser, session: Db) -> list[DealOut]:
+    service.get_customer(session, user, customer_id)
+    rows = session.scalars(
+        select(Deal).where(Deal.customer_id == customer_id).order_by(Deal.signed_at, Deal.id)
+    )
+    return [DealOut.model_validate(d) for d in rows]
+
+
+def _events(session: Session, customer_id: int) -> list[EventOut]:
+    rows = session.scalars(
+        select(OwnershipEvent).where(OwnershipEvent.customer_id == customer_id).order_by(OwnershipEvent.id)
+    )
+    return [EventOut.model_validate(e) for e in rows]
+
+
+@router.get("/{customer_id}/events")
+def list_events(customer_id: int, user: CurrentUser, session: Db) -> list[EventOut]:
+    service.get_customer(session, user, customer_id)
+    return _events(session, customer_id)
+
+
+@router.get("/{customer_id}/timeline")
+def timeline(customer_id: int, user: CurrentUser, session: Db) -> list[TimelineItem]:
+    """Events, follow-ups and deals, oldest first; at equal times events come first, then by id."""
+    service.get_customer(session, user, customer_id)
+    items = [TimelineItem(type="event", at=e.at, event=e) for e in _events(session, customer_id)]
+    items += [
+        TimelineItem(type="followup", at=f.at, followup=f) for f in list_followups(customer_id, user, session)
+    ]
+    items += [
+        TimelineItem(type="deal", at=d.signed_at, deal=d) for d in list_deals(customer_id, user, session)
+    ]
+    return sorted(items, key=lambda item: item.at)
+
+
+@router.delete("/{customer_id}", status_code=204)
+def delete_customer(customer_id: int, user: CurrentUser, session: Db) -> Response:
+    service.soft_delete(session, user, customer_id)
+    return Response(status_code=204)
+
+
+@router.post("/{customer_id}/restore")
+def restore_customer(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+    return present(session, user, service.restore(session, user, customer_id))

@@ -1,0 +1,97 @@
+"""Every error leaves as ``{"error": {"code", "message"}}`` with the status of API.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from highseas import errors
+from highseas.auth.audit import audit
+from highseas.db import session_scope
+
+# Failures worth a line in the security audit trail. They are written in a transaction of their
+# own because the request's transaction is rolled back.
+AUDITED = {"forbidden", "not_pool_member", "duplicate_customer"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    existing: dict[str, Any] | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+# Documented on every route, so clients and the OpenAPI document know the error body's shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        401: "unauthenticated",
+        403: "forbidden, not_pool_member",
+        404: "not_found",
+        409: "already_owned, not_owner, capacity_full, reclaim_protected, duplicate_customer, lock_cap_full",
+        422: "validation_error",
+        429: "daily_limit, rate_limited",
+    }.items()
+}
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    extra = {"existing": exc.details["existing"]} if "existing" in exc.details else {}
+    if exc.code in AUDITED:
+        user = getattr(request.state, "user_id", None)
+        with session_scope(request.app.state.engine) as session:
+            audit(
+                session,
+                exc.code,
+                actor_id=user,
+                address=request.client.host if request.client else None,
+                path=request.url.path,
+                method=request.method,
+                **extra,
+            )
+    return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    first = problems[0] if problems else {"loc": ("body",), "msg": "invalid input"}
+    if first.get("type") == "json_invalid":
+        message = "body: the request body is not valid JSON"
+    else:
+        message = f"{_field_name(tuple(first.get('loc', ())))}: {first.get('msg', 'invalid')}"
+    return JSONResponse(error_body("validation_error", message), status_code=422)
+
+
+_HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

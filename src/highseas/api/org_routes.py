@@ -1,0 +1,127 @@
+"""Departments, users, /me and company settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from highseas import errors
+from highseas.api.deps import CurrentUser, Db
+from highseas.auth.permissions import ensure_admin
+from highseas.auth.service import change_password, revoke_all_tokens
+from highseas.customers.queries import count_owned
+from highseas.org import service
+from highseas.org.models import Department, Role, User
+from highseas.org.schemas import (
+    DeactivateIn,
+    DepartmentIn,
+    DepartmentOut,
+    MeOut,
+    SettingsOut,
+    SettingsPatch,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from highseas.ownership.service import capacity_of, deactivate_user
+from highseas.pools.service import get_pool
+
+router = APIRouter(tags=["organisation"])
+
+
+@router.post("/departments", status_code=201)
+def create_department(body: DepartmentIn, user: CurrentUser, session: Db) -> DepartmentOut:
+    ensure_admin(user, "create departments")
+    return DepartmentOut.model_validate(service.create_department(session, body.name, body.parent_id))
+
+
+@router.get("/departments")
+def list_departments(user: CurrentUser, session: Db) -> list[DepartmentOut]:
+    return [
+        DepartmentOut.model_validate(d) for d in session.scalars(select(Department).order_by(Department.id))
+    ]
+
+
+def _visible_user(session: Db, actor: User, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not (user.id == actor.id or service.manages(session, actor, user)):
+        raise errors.NotFound(f"no user {user_id}")
+    return user
+
+
+@router.post("/users", status_code=201)
+def create_user(body: UserIn, user: CurrentUser, session: Db) -> UserOut:
+    ensure_admin(user, "create users")
+    created = service.create_user(
+        session,
+        body.username,
+        body.password,
+        body.role,
+        body.department_id,
+        body.name or "",
+        body.capacity,
+        body.lock_cap,
+    )
+    return UserOut.model_validate(created)
+
+
+@router.get("/users")
+def list_users(user: CurrentUser, session: Db) -> list[UserOut]:
+    everyone = session.scalars(select(User).order_by(User.id))
+    return [
+        UserOut.model_validate(u) for u in everyone if u.id == user.id or service.manages(session, user, u)
+    ]
+
+
+@router.get("/users/{user_id}")
+def get_user(user_id: int, user: CurrentUser, session: Db) -> UserOut:
+    return UserOut.model_validate(_visible_user(session, user, user_id))
+
+
+@router.patch("/users/{user_id}")
+def patch_user(user_id: int, body: UserPatch, user: CurrentUser, session: Db) -> UserOut:
+    target = _visible_user(session, user, user_id)
+    changes = body.model_dump(exclude_unset=True)
+    if user.role is not Role.ADMIN and (target.id != user.id or set(changes) - {"name", "password"}):
+        raise errors.Forbidden("you may change only your own name and password")
+    service.update_user(session, target, changes)
+    if "password" in changes:
+        change_password(session, target, changes["password"])
+    return UserOut.model_validate(target)
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate(user_id: int, body: DeactivateIn, user: CurrentUser, session: Db) -> UserOut:
+    leaving = deactivate_user(session, user, user_id, body.transfer_to)
+    revoke_all_tokens(session, leaving.id)
+    return UserOut.model_validate(leaving)
+
+
+@router.get("/me")
+def me(user: CurrentUser, session: Db) -> MeOut:
+    settings = service.company_settings(session)
+    return MeOut(
+        **UserOut.model_validate(user).model_dump(),
+        owned=count_owned(session, user.id, settings),
+        effective_capacity=capacity_of(user, settings),
+    )
+
+
+@router.get("/settings")
+def get_settings(user: CurrentUser, session: Db) -> SettingsOut:
+    return SettingsOut.model_validate(service.company_settings(session))
+
+
+@router.patch("/settings")
+def patch_settings(body: SettingsPatch, user: CurrentUser, session: Db) -> SettingsOut:
+    ensure_admin(user, "change company settings")
+    settings = service.company_settings(session)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("default_pool_id") is not None:
+        get_pool(session, changes["default_pool_id"])
+    for name, value in changes.items():
+        if value is None and name != "default_pool_id":
+            raise errors.InvalidInput(name, "must not be null")
+        setattr(settings, name, value)
+    session.flush()
+    return SettingsOut.model_validate(settings)

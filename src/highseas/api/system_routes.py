@@ -1,0 +1,73 @@
+"""Health, reminders and the on-demand sweep."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import select, text
+
+from highseas import clock
+from highseas.api.customer_routes import Presenter
+from highseas.api.deps import CurrentUser, Db
+from highseas.auth.permissions import ensure_admin
+from highseas.customers.models import Customer
+from highseas.customers.schemas import CustomerOut
+from highseas.ownership.sweep import sweep
+
+router = APIRouter(tags=["recycling"])
+health = APIRouter(tags=["health"])
+
+
+class SweepIn(BaseModel):
+    dry_run: bool = False
+
+
+class SweepOut(BaseModel):
+    recycled: int
+    reminded: int
+    by_rule: dict[str, int]
+    by_owner: dict[str, int]
+    dry_run: bool
+
+
+@router.post("/sweep")
+def run_sweep(body: SweepIn, user: CurrentUser, session: Db) -> SweepOut:
+    ensure_admin(user, "run the recycle sweep")
+    report = sweep(session, clock.now(), dry_run=body.dry_run)
+    if body.dry_run:
+        session.rollback()
+    return SweepOut(
+        recycled=report.recycled,
+        reminded=report.reminded,
+        by_rule={str(k): v for k, v in report.by_rule.items()},
+        by_owner={str(k): v for k, v in report.by_owner.items()},
+        dry_run=report.dry_run,
+    )
+
+
+@router.get("/reminders")
+def reminders(user: CurrentUser, session: Db) -> list[CustomerOut]:
+    """The caller's customers inside their reminder window, soonest drop first."""
+    now = clock.now()
+    rows = session.scalars(
+        select(Customer)
+        .where(
+            Customer.owner_id == user.id,
+            Customer.deleted_at.is_(None),
+            Customer.remind_at <= now,
+            Customer.due_at > now,
+        )
+        .order_by(Customer.due_at, Customer.id)
+    )
+    show = Presenter(session, user)
+    return [show(c) for c in rows]
+
+
+class Health(BaseModel):
+    status: str
+
+
+@health.get("/healthz")
+def healthz(session: Db) -> Health:
+    session.execute(text("SELECT 1"))
+    return Health(status="ok")

@@ -1,0 +1,100 @@
+"""Logging in and out: opaque bearer tokens kept (hashed) in the database.
+
+A token is 256 random bits. Keeping tokens in the database rather than signing them lets logout,
+a password change and deactivation revoke them at once in every server process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from highseas import clock, errors
+from highseas.auth.models import AuthToken, LoginFailure
+from highseas.auth.passwords import hash_password, verify_password
+from highseas.org.models import User
+
+TOKEN_LIFETIME = timedelta(hours=12)
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USERNAME = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+
+class TooManyAttempts(errors.DomainError):
+    code = "rate_limited"
+    status = 429
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ensure_not_rate_limited(session: Session, username: str, address: str) -> None:
+    since = clock.now() - FAILURE_WINDOW
+    recent = select(func.count()).where(LoginFailure.at >= since)
+    if (session.scalar(recent.where(LoginFailure.username == username)) or 0) >= MAX_FAILURES_PER_USERNAME:
+        raise TooManyAttempts("too many failed logins for this username; wait 15 minutes and try again")
+    if (session.scalar(recent.where(LoginFailure.address == address)) or 0) >= MAX_FAILURES_PER_ADDRESS:
+        raise TooManyAttempts("too many failed logins from this address; wait 15 minutes and try again")
+
+
+def record_login_failure(session: Session, username: str, address: str) -> None:
+    session.add(LoginFailure(username=username, address=address, at=clock.now()))
+
+
+def check_credentials(session: Session, username: str, password: str) -> User | None:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def issue_token(session: Session, user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(
+        AuthToken(token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + TOKEN_LIFETIME)
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User:
+    now = clock.now()
+    query = (
+        select(User)
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .where(
+            AuthToken.token_hash == _digest(token),
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > now,
+            User.active.is_(True),
+        )
+    )
+    user = session.scalars(query).one_or_none()
+    if user is None:
+        raise errors.Unauthenticated("the token is unknown, expired or revoked; log in again")
+    return user
+
+
+def revoke_token(session: Session, token: str) -> None:
+    session.execute(
+        update(AuthToken).where(AuthToken.token_hash == _digest(token)).values(revoked_at=clock.now())
+    )
+
+
+def revoke_all_tokens(session: Session, user_id: int) -> None:
+    session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+
+
+def change_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    revoke_all_tokens(session, user.id)

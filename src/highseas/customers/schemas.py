@@ -1,0 +1,151 @@
+"""HTTP shapes of customers, follow-ups, deals, events and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from highseas.pools.schemas import Grade
+
+StageName = Literal["lead", "opportunity", "customer"]
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    company: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    wechat: str | None = Field(default=None, max_length=64)
+    credit_code: str | None = Field(default=None, max_length=18)
+    grade: Grade | None = None
+    stage: StageName = "lead"
+    region: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+    tags: list[str] = []
+    custom_fields: dict[str, Any] = {}
+    pool_id: int | None = None
+    in_pool: bool = False
+
+
+class CustomerPatch(BaseModel):
+    """Only descriptive fields; ownership, pool, won and timestamps are refused by name."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    company: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    wechat: str | None = Field(default=None, max_length=64)
+    credit_code: str | None = Field(default=None, max_length=18)
+    grade: Grade | None = None
+    stage: StageName | None = None
+    region: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+    tags: list[str] | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    company: str | None
+    phone: str | None
+    email: str | None
+    wechat: str | None
+    credit_code: str | None
+    grade: str | None
+    stage: StageName
+    region: str | None
+    industry: str | None
+    source: str | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    pool_id: int
+    owner_id: int | None
+    previous_owner_id: int | None
+    won: bool
+    locked: bool
+    claimed_at: datetime | None
+    released_at: datetime | None
+    last_followup_at: datetime | None
+    last_deal_at: datetime | None
+    due_at: datetime | None
+    due_rule_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    contact_hidden: bool
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+    pool_id: int | None = None
+
+
+class UserRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: int
+
+
+class FollowUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["call", "visit", "message", "meeting", "email"]
+    content: str = Field(default="", max_length=10_000)
+    at: AwareDatetime | None = None
+
+
+class FollowUpOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    customer_id: int
+    user_id: int
+    kind: str
+    content: str
+    at: datetime
+
+
+class DealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    signed_at: AwareDatetime | None = None
+
+
+class DealOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    customer_id: int
+    user_id: int
+    amount: Decimal
+    signed_at: datetime
+    repurchase: bool
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    kind: str
+    from_user_id: int | None
+    to_user_id: int | None
+    pool_id: int
+    actor_id: int | None
+    rule_id: int | None
+    reason: str | None
+    at: datetime
+
+
+class TimelineItem(BaseModel):
+    type: Literal["event", "followup", "deal"]
+    at: datetime
+    event: EventOut | None = None
+    followup: FollowUpOut | None = None
+    deal: DealOut | None = None

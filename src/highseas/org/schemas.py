@@ -1,0 +1,90 @@
+"""HTTP shapes of departments, users and settings."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from highseas.org.models import Role
+
+
+class DepartmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    parent_id: int | None = None
+
+
+class DepartmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    parent_id: int | None
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=8, max_length=200)
+    name: str | None = Field(default=None, max_length=100)
+    role: Role
+    department_id: int | None = None
+    capacity: int | None = Field(default=None, ge=0)
+    lock_cap: int | None = Field(default=None, ge=0)
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=100)
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    role: Role | None = None
+    department_id: int | None = None
+    capacity: int | None = Field(default=None, ge=0)
+    lock_cap: int | None = Field(default=None, ge=0)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    name: str
+    role: Role
+    department_id: int | None
+    capacity: int | None
+    lock_cap: int | None
+    active: bool
+
+
+class MeOut(UserOut):
+    owned: int
+    effective_capacity: int
+
+
+class DeactivateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    transfer_to: int | None = None
+
+
+class SettingsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    default_capacity: int
+    default_pool_id: int | None
+    timezone: str
+    default_lock_cap: int
+    won_counts_toward_capacity: bool
+
+
+class SettingsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    default_capacity: int | None = Field(default=None, ge=0)
+    default_pool_id: int | None = None
+    timezone: str | None = None
+    default_lock_cap: int | None = Field(default=None, ge=0)
+    won_counts_toward_capacity: bool | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Shanghai")
+        return value
