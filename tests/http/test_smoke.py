@@ -1,0 +1,25 @@
+"""The HTTP edge end to end: a rep claims from a pool and the timeline tells the story."""
+
+from __future__ import annotations
+
+from tests.http.conftest import Api, error_code
+
+
+def test_rep_claims_a_pool_customer_and_sees_it_in_mine(api: Api) -> None:
+    created = api.admin.post("/customers", {"name": "杭州云帆科技", "grade": "C", "in_pool": True})
+    assert created.status_code == 201
+    customer_id = created.json()["id"]
+    assert [c["id"] for c in api.rep.get("/customers?view=pool").json()["items"]] == [customer_id]
+    claimed = api.rep.post(f"/customers/{customer_id}/claim")
+    assert claimed.status_code == 200 and claimed.json()["owner_id"] == api.org.rep.id
+    again = api.other_rep.post(f"/customers/{customer_id}/claim")
+    assert (again.status_code, error_code(again)) == (409, "already_owned")
+    assert [c["id"] for c in api.rep.get("/customers").json()["items"]] == [customer_id]
+    kinds = [item["event"]["kind"] for item in api.rep.get(f"/customers/{customer_id}/timeline").json()]
+    assert kinds == ["create", "claim"]
+    assert api.rep.get("/me").json()["owned"] == 1
+
+
+def test_responses_are_never_cached(api: Api) -> None:
+    assert api.rep.get("/me").headers["cache-control"] == "no-store"
+    assert api.anonymous.get("/healthz").headers["cache-control"] == "no-store"
