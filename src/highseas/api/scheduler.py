@@ -8,12 +8,14 @@ interval however many processes serve it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
 from highseas import clock
+from highseas.auth.audit import audit
 from highseas.db import session_scope
 from highseas.ownership.locks import RECYCLE, recycle_lock
 from highseas.ownership.models import JobLock
@@ -31,7 +33,9 @@ def sweep_if_due(engine: Engine, interval: timedelta) -> SweepReport | None:
         now = clock.now()
         if last is not None and now - last < interval:
             return None
-        return sweep(session, now)
+        report = sweep(session, now)
+        audit(session, "scheduled_sweep", process=os.getpid(), recycled=report.recycled, reminded=report.reminded)
+        return report
 
 
 class SweepScheduler:

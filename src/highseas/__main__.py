@@ -1,0 +1,5 @@
+"""``python -m highseas`` is the ``highseas`` command."""
+
+from highseas.cli import app
+
+app()
