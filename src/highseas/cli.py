@@ -97,12 +97,20 @@ def demo(
     customers: Annotated[int, typer.Option(help="Customers")] = 3000,
     days: Annotated[int, typer.Option(help="Days of history to simulate")] = 120,
     seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+    only_if_empty: Annotated[
+        bool, typer.Option("--only-if-empty", help="Do nothing (and succeed) if the database has users")
+    ] = False,
 ) -> None:
     """Fill an empty database with a realistic demo company and months of history."""
     from highseas.demo import load_demo
 
     engine = make_engine()
     migrate(engine)
+    if only_if_empty:
+        with session_scope(engine) as session:
+            if session.scalar(select(User.id).limit(1)) is not None:
+                console.print("the database already has users; demo data not loaded again")
+                return
     try:
         summary = load_demo(engine, reps=reps, customers=customers, days=days, seed=seed, console=console)
     except errors.DomainError as error:

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db
-from highseas.auth.permissions import ensure_admin
+from highseas.auth.permissions import Action, can, ensure
 from highseas.auth.service import change_password, revoke_all_tokens
 from highseas.customers.queries import count_owned
 from highseas.org import service
-from highseas.org.models import Department, Role, User
+from highseas.org.models import Department, User
 from highseas.org.schemas import (
     DeactivateIn,
     DepartmentIn,
@@ -31,7 +31,7 @@ router = APIRouter(tags=["organisation"])
 
 @router.post("/departments", status_code=201)
 def create_department(body: DepartmentIn, user: CurrentUser, session: Db) -> DepartmentOut:
-    ensure_admin(user, "create departments")
+    ensure(session, user, Action.ADMINISTER, doing="create departments")
     return DepartmentOut.model_validate(service.create_department(session, body.name, body.parent_id))
 
 
@@ -44,14 +44,14 @@ def list_departments(user: CurrentUser, session: Db) -> list[DepartmentOut]:
 
 def _visible_user(session: Db, actor: User, user_id: int) -> User:
     user = session.get(User, user_id)
-    if user is None or not (user.id == actor.id or service.manages(session, actor, user)):
+    if user is None or not can(session, actor, Action.VIEW, user):
         raise errors.NotFound(f"no user {user_id}")
     return user
 
 
 @router.post("/users", status_code=201)
 def create_user(body: UserIn, user: CurrentUser, session: Db) -> UserOut:
-    ensure_admin(user, "create users")
+    ensure(session, user, Action.ADMINISTER, doing="create users")
     created = service.create_user(
         session,
         body.username,
@@ -68,9 +68,7 @@ def create_user(body: UserIn, user: CurrentUser, session: Db) -> UserOut:
 @router.get("/users")
 def list_users(user: CurrentUser, session: Db) -> list[UserOut]:
     everyone = session.scalars(select(User).order_by(User.id))
-    return [
-        UserOut.model_validate(u) for u in everyone if u.id == user.id or service.manages(session, user, u)
-    ]
+    return [UserOut.model_validate(u) for u in everyone if can(session, user, Action.VIEW, u)]
 
 
 @router.get("/users/{user_id}")
@@ -82,8 +80,9 @@ def get_user(user_id: int, user: CurrentUser, session: Db) -> UserOut:
 def patch_user(user_id: int, body: UserPatch, user: CurrentUser, session: Db) -> UserOut:
     target = _visible_user(session, user, user_id)
     changes = body.model_dump(exclude_unset=True)
-    if user.role is not Role.ADMIN and (target.id != user.id or set(changes) - {"name", "password"}):
-        raise errors.Forbidden("you may change only your own name and password")
+    ensure(session, user, Action.EDIT, target, doing="edit another user")
+    if set(changes) - {"name", "password"} and not can(session, user, Action.ADMINISTER):
+        raise errors.Forbidden("only an admin may change roles, departments, capacities and lock caps")
     service.update_user(session, target, changes)
     if "password" in changes:
         change_password(session, target, changes["password"])
@@ -114,7 +113,7 @@ def get_settings(user: CurrentUser, session: Db) -> SettingsOut:
 
 @router.patch("/settings")
 def patch_settings(body: SettingsPatch, user: CurrentUser, session: Db) -> SettingsOut:
-    ensure_admin(user, "change company settings")
+    ensure(session, user, Action.ADMINISTER, doing="change company settings")
     settings = service.company_settings(session)
     changes = body.model_dump(exclude_unset=True)
     if changes.get("default_pool_id") is not None:

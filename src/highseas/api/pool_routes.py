@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db
-from highseas.org.models import Role, User
+from highseas.auth.permissions import Action, can, ensure
+from highseas.org.models import User
 from highseas.pools import service
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule
 from highseas.pools.schemas import PoolIn, PoolOut, PoolPatch, RuleIn, RuleOut
@@ -49,22 +50,21 @@ def rule_out(rule: RecycleRule) -> RuleOut:
 
 
 def _visible_pool(session: Session, user: User, pool_id: int) -> Pool:
-    if pool_id not in service.visible_pool_ids(session, user):
+    pool = session.get(Pool, pool_id)
+    if pool is None or not can(session, user, Action.VIEW, pool):
         raise errors.NotFound(f"no pool {pool_id}")
-    return service.get_pool(session, pool_id)
+    return pool
 
 
 def _managed_pool(session: Session, user: User, pool_id: int) -> Pool:
     pool = _visible_pool(session, user, pool_id)
-    if not service.is_pool_admin(session, user, pool_id):
-        raise errors.Forbidden("only an admin or this pool's admins may change it")
+    ensure(session, user, Action.EDIT, pool, doing="change this pool: only an admin or its pool admins may")
     return pool
 
 
 @router.post("/pools", status_code=201)
 def create_pool(body: PoolIn, user: CurrentUser, session: Db) -> PoolOut:
-    if user.role is not Role.ADMIN:
-        raise errors.Forbidden("only an admin may create pools")
+    ensure(session, user, Action.ADMINISTER, doing="create pools")
     return pool_out(session, service.create_pool(session, service.PoolInput(**body.model_dump())))
 
 

@@ -34,7 +34,13 @@ def sweep_if_due(engine: Engine, interval: timedelta) -> SweepReport | None:
         if last is not None and now - last < interval:
             return None
         report = sweep(session, now)
-        audit(session, "scheduled_sweep", process=os.getpid(), recycled=report.recycled, reminded=report.reminded)
+        audit(
+            session,
+            "scheduled_sweep",
+            process=os.getpid(),
+            recycled=report.recycled,
+            reminded=report.reminded,
+        )
         return report
 
 

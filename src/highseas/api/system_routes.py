@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from highseas import clock
 from highseas.api.customer_routes import Presenter
 from highseas.api.deps import CurrentUser, Db
-from highseas.auth.permissions import ensure_admin
+from highseas.auth.permissions import Action, ensure
 from highseas.customers.models import Customer
 from highseas.customers.schemas import CustomerOut
 from highseas.ownership.sweep import sweep
@@ -32,7 +32,7 @@ class SweepOut(BaseModel):
 
 @router.post("/sweep")
 def run_sweep(body: SweepIn, user: CurrentUser, session: Db) -> SweepOut:
-    ensure_admin(user, "run the recycle sweep")
+    ensure(session, user, Action.ADMINISTER, doing="run the recycle sweep")
     report = sweep(session, clock.now(), dry_run=body.dry_run)
     if body.dry_run:
         session.rollback()

@@ -1,4 +1,4 @@
-"""Who may see and act on what, by DESIGN.md's rules.
+"""Who may see and act on what, by DESIGN.md's rules: one function, :func:`can`.
 
 Visibility is open downward and closed upward in the org tree: admins see everything, managers
 the customers of their department subtree and the pools shared with it, sales users their own
@@ -6,6 +6,8 @@ customers and the pools they belong to. A customer the actor may not see is ``no
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session
@@ -18,41 +20,76 @@ from highseas.pools.models import Pool, PoolAdmin
 from highseas.pools.service import is_pool_admin, visible_pool_ids
 
 
-def can_see_customer(session: Session, actor: User, customer: Customer) -> bool:
-    if actor.role is Role.ADMIN or customer.owner_id == actor.id:
-        return True
-    if customer.owner_id is None:
-        return customer.pool_id in visible_pool_ids(session, actor)
-    return actor.role is Role.MANAGER and manages(session, actor, get_user(session, customer.owner_id))
+class Action(StrEnum):
+    VIEW = "view"  # a customer, pool or user
+    EDIT = "edit"  # a customer's descriptive fields; a pool and its rules; a user
+    ASSIGN = "assign"  # a customer, to the user ``to``
+    TRANSFER = "transfer"  # an owned customer, to the user ``to``
+    DELETE = "delete"  # soft-delete or restore a customer
+    ADMINISTER = "administer"  # the org tree, users, settings, pools, deactivation, sweeps
 
 
-def ensure_admin(actor: User, doing: str) -> None:
-    if actor.role is not Role.ADMIN:
-        raise errors.Forbidden(f"only an admin may {doing}")
+Target = Customer | Pool | User | None
 
 
-def can_assign(session: Session, actor: User, customer: Customer, target: User) -> bool:
-    """Admins; a pool admin for the customers sitting in their pool; a manager over the target
-    for pool customers they can see and customers of users they manage."""
+def can(session: Session, actor: User, action: Action, target: Target = None, to: User | None = None) -> bool:
+    """The one place that decides who may do what; :func:`visible_customers` is its SQL twin."""
     if actor.role is Role.ADMIN:
         return True
-    if customer.owner_id is None and is_pool_admin(session, actor, customer.pool_id):
-        return True
-    return (
-        actor.role is Role.MANAGER
-        and manages(session, actor, target)
-        and can_see_customer(session, actor, customer)
-    )
+    if isinstance(target, Customer):
+        return _can_on_customer(session, actor, action, target, to)
+    if isinstance(target, Pool):
+        return _can_on_pool(session, actor, action, target)
+    if isinstance(target, User):
+        return _can_on_user(session, actor, action, target)
+    return False
 
 
-def can_transfer(session: Session, actor: User, owner: User, target: User) -> bool:
-    return actor.role is Role.ADMIN or (
-        actor.role is Role.MANAGER and manages(session, actor, owner) and manages(session, actor, target)
-    )
+def _can_on_pool(session: Session, actor: User, action: Action, pool: Pool) -> bool:
+    if action is Action.VIEW:
+        return pool.id in visible_pool_ids(session, actor)
+    return action is Action.EDIT and is_pool_admin(session, actor, pool.id)
+
+
+def _can_on_user(session: Session, actor: User, action: Action, user: User) -> bool:
+    if action is Action.VIEW:
+        return user.id == actor.id or manages(session, actor, user)
+    return action is Action.EDIT and user.id == actor.id
+
+
+def _can_on_customer(
+    session: Session, actor: User, action: Action, customer: Customer, to: User | None
+) -> bool:
+    owner = get_user(session, customer.owner_id) if customer.owner_id is not None else None
+    manages_owner = owner is not None and actor.role is Role.MANAGER and manages(session, actor, owner)
+    pool_admin = owner is None and is_pool_admin(session, actor, customer.pool_id)
+    if action is Action.VIEW:
+        in_visible_pool = owner is None and customer.pool_id in visible_pool_ids(session, actor)
+        return customer.owner_id == actor.id or manages_owner or in_visible_pool
+    if action is Action.EDIT:
+        return customer.owner_id == actor.id or manages_owner or pool_admin
+    manages_target = to is not None and actor.role is Role.MANAGER and manages(session, actor, to)
+    if action is Action.ASSIGN:
+        # A pool admin hands out their pool's customers; a manager gives what they can see to
+        # someone of their subtree.
+        return pool_admin or (manages_target and can(session, actor, Action.VIEW, customer))
+    if action is Action.TRANSFER:
+        return manages_owner and manages_target
+    return False
+
+
+def can_see_customer(session: Session, actor: User, customer: Customer) -> bool:
+    return can(session, actor, Action.VIEW, customer)
+
+
+def ensure(session: Session, actor: User, action: Action, target: Target = None, *, doing: str) -> None:
+    """Raise ``forbidden`` unless ``can``; callers check visibility first (``not_found``)."""
+    if not can(session, actor, action, target):
+        raise errors.Forbidden(f"you may not {doing}")
 
 
 def visible_customers(session: Session, actor: User) -> ColumnElement[bool]:
-    """The SQL twin of :func:`can_see_customer`: the customers ``actor`` may see at all."""
+    """The SQL twin of ``can(…, Action.VIEW, customer)``: the customers ``actor`` may see at all."""
     if actor.role is Role.ADMIN:
         return true()
     in_visible_pool = and_(

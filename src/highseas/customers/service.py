@@ -11,17 +11,17 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.permissions import can_see_customer, ensure_admin
+from highseas.auth.permissions import Action, can, can_see_customer, ensure
 from highseas.customers.contacts import normalise_credit_code, normalise_email, normalise_phone
 from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
 from highseas.customers.queries import get_live_customer
-from highseas.org.models import Role, User
-from highseas.org.service import company_settings, get_user, manages
+from highseas.org.models import User
+from highseas.org.service import company_settings, get_user
 from highseas.ownership.due import refresh_due
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind
 from highseas.ownership.service import ensure_capacity, lock_users
-from highseas.pools.service import get_pool, is_pool_admin, is_pool_member
+from highseas.pools.service import get_pool, is_pool_member
 
 
 @dataclass
@@ -84,7 +84,7 @@ def _where_it_is(session: Session, actor: User, existing: Customer) -> str:
     owner = get_user(session, existing.owner_id)
     if owner.id == actor.id:
         return "owned by you"
-    if actor.role is Role.ADMIN or manages(session, actor, owner):
+    if can(session, actor, Action.VIEW, owner):
         return f"owned by {owner.name}"
     return "owned by a colleague"
 
@@ -130,7 +130,7 @@ def create_customer(
     if home is None:
         raise errors.InvalidInput("pool_id", "the company has no pool yet; create one first")
     pool = get_pool(session, home)
-    if in_pool and not (is_pool_member(session, actor, pool.id) or is_pool_admin(session, actor, pool.id)):
+    if in_pool and not (is_pool_member(session, actor, pool.id) or can(session, actor, Action.EDIT, pool)):
         raise errors.NotPoolMember(f"you are not a member of pool {pool.name!r}")
     ensure_not_duplicate(session, actor, values)
     owner_id = None
@@ -174,22 +174,13 @@ def get_customer(session: Session, actor: User, customer_id: int) -> Customer:
     return customer
 
 
-def _may_edit(session: Session, actor: User, customer: Customer) -> bool:
-    if actor.role is Role.ADMIN or customer.owner_id == actor.id:
-        return True
-    if customer.owner_id is None:
-        return is_pool_admin(session, actor, customer.pool_id)
-    return manages(session, actor, get_user(session, customer.owner_id))
-
-
 def update_customer(session: Session, actor: User, customer_id: int, changes: dict[str, Any]) -> Customer:
     """Edit descriptive fields; ownership, pool, won and timestamps only move through their services."""
     customer = get_customer(session, actor, customer_id)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise errors.InvalidInput(sorted(unknown)[0], "cannot be changed here")
-    if not _may_edit(session, actor, customer):
-        raise errors.Forbidden("you may not edit this customer")
+    ensure(session, actor, Action.EDIT, customer, doing="edit this customer")
     current = {name: getattr(customer, name) for name in EDITABLE_FIELDS}
     current["stage"] = customer.stage.value
     values = _clean(CustomerInput(**{**current, **changes}))
@@ -282,8 +273,8 @@ def record_deal(
 
 
 def soft_delete(session: Session, actor: User, customer_id: int) -> None:
-    ensure_admin(actor, "delete customers")
     customer = get_live_customer(session, customer_id, for_update=True)
+    ensure(session, actor, Action.DELETE, customer, doing="delete customers")
     customer.deleted_at = clock.now()
     refresh_due(session, customer)
     session.flush()
@@ -291,10 +282,10 @@ def soft_delete(session: Session, actor: User, customer_id: int) -> None:
 
 def restore(session: Session, actor: User, customer_id: int) -> Customer:
     """Bring a soft-deleted customer back as it was; its owner's capacity still applies."""
-    ensure_admin(actor, "restore customers")
     customer = session.get(Customer, customer_id, with_for_update=True, populate_existing=True)
     if customer is None or customer.deleted_at is None:
         raise errors.NotFound(f"no deleted customer {customer_id}")
+    ensure(session, actor, Action.DELETE, customer, doing="restore customers")
     if customer.owner_id is not None:
         owner = lock_users(session, [customer.owner_id])[customer.owner_id]
         ensure_capacity(session, owner, company_settings(session))

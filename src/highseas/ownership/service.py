@@ -18,7 +18,7 @@ from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.permissions import can_assign, can_see_customer, can_transfer, ensure_admin
+from highseas.auth.permissions import Action, can, can_see_customer, ensure
 from highseas.customers.models import Customer
 from highseas.customers.queries import (
     claims_since,
@@ -186,7 +186,7 @@ def release(
 def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
     target = get_user(session, user_id)
     customer = get_live_customer(session, customer_id)
-    if not can_assign(session, actor, customer, target):
+    if not can(session, actor, Action.ASSIGN, customer, to=target):
         if can_see_customer(session, actor, customer):
             raise errors.Forbidden(f"you may not assign customers to {target.username!r}")
         raise errors.NotFound(f"no customer {customer_id}")
@@ -212,7 +212,7 @@ def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> C
     if customer.owner_id is None:
         raise errors.NotOwner("nobody owns this customer; assign it from its pool instead")
     owner = get_user(session, customer.owner_id)
-    if not can_transfer(session, actor, owner, target):
+    if not can(session, actor, Action.TRANSFER, customer, to=target):
         raise errors.Forbidden("only an admin or a manager over both users may transfer")
     if owner.id == target.id:
         raise errors.InvalidInput("user_id", "the customer already belongs to that user")
@@ -231,7 +231,7 @@ def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> C
 def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: int | None) -> User:
     """Deactivate a user and move all their customers at once: to ``transfer_to`` (all or
     nothing: ``capacity_full`` moves none) or back to their pools."""
-    ensure_admin(actor, "deactivate users")
+    ensure(session, actor, Action.ADMINISTER, doing="deactivate users")
     if user_id == actor.id:
         raise errors.InvalidInput("user_id", "you cannot deactivate yourself")
     users = lock_users(session, [user_id] + ([transfer_to] if transfer_to is not None else []))
