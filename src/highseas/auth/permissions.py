@@ -112,9 +112,10 @@ def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
     """Pools whose unowned customers' contact details this actor may not see."""
     if actor.role is Role.ADMIN:
         return set()
-    hidden = set(session.scalars(select(Pool.id).where(Pool.hide_contact.is_(True))))
-    administered = set(session.scalars(select(PoolAdmin.pool_id).where(PoolAdmin.user_id == actor.id)))
-    return hidden - administered
+    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == actor.id)
+    return set(
+        session.scalars(select(Pool.id).where(Pool.hide_contact.is_(True), Pool.id.not_in(administered)))
+    )
 
 
 def contact_visible(customer_owner_id: int | None, customer_pool_id: int, hidden_pool_ids: set[int]) -> bool:

@@ -94,11 +94,10 @@ def move_ownership(
         update(Customer)
         .where(Customer.id == customer.id, owner_test, Customer.deleted_at.is_(None))
         .values(values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="evaluate")
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise conflict
-    session.refresh(customer)
     record_event(
         session,
         customer_id=customer.id,
@@ -135,14 +134,20 @@ def claim(session: Session, actor: User, customer_id: int) -> Customer:
     me = lock_users(session, [actor.id])[actor.id]
     settings = company_settings(session)
     now = clock.now()
+    # The daily count and the last loss cost a query each; skip them where the pool sets no limit.
+    claims_today = 0
+    if pool.daily_claim_limit is not None:
+        claims_today = claims_since(session, me.id, pool.id, policy.local_day_start(now, settings.timezone))
+    protected_until = None
+    if pool.reclaim_protection_days > 0:
+        lost_at = last_lost_at(session, customer.id, me.id)
+        protected_until = policy.protection_ends(lost_at, pool.reclaim_protection_days)
     policy.ensure_claim_allowed(
         owned=count_owned(session, me.id, settings),
         capacity=capacity_of(me, settings),
-        claims_today=claims_since(session, me.id, pool.id, policy.local_day_start(now, settings.timezone)),
+        claims_today=claims_today,
         daily_limit=pool.daily_claim_limit,
-        protected_until=policy.protection_ends(
-            last_lost_at(session, customer.id, me.id), pool.reclaim_protection_days
-        ),
+        protected_until=protected_until,
         now=now,
     )
     return move_ownership(
