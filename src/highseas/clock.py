@@ -30,6 +30,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def frozen_at() -> datetime | None:
+    """The instant the clock was frozen at by :func:`set_now`, or None while it runs."""
+    return _fixed
+
+
 def set_now(value: datetime | None) -> None:
     """Freeze the clock at ``value`` (aware), or let it run again with ``None``."""
     global _fixed  # noqa: PLW0603 - the clock is process-wide by design

@@ -42,10 +42,12 @@ from highseas.org.service import company_settings, create_department, create_use
 from highseas.ownership import service as ownership
 from highseas.ownership.models import EventKind, OwnershipEvent, Reminder
 from highseas.ownership.sweep import sweep
+from highseas.pools.models import Pool
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool
 
 DEMO_PASSWORD = "highseas-demo"
 DEFAULT_CAPACITY = 150
+NEW_HIRE_CAPACITY = 30
 DAY = timedelta(hours=24)
 
 # --- The company -------------------------------------------------------------------------------
@@ -62,65 +64,35 @@ class PoolSpec:
     members: str  # a department: it and everything below it
     source: str | None
     share: float  # of all customers, whose leads come in through this pool
-    reclaim_protection_days: int
-    daily_claim_limit: int
+    protection_days: int
+    daily_limit: int
     rules: tuple[RuleInput, ...]
     hide_contact: bool = False
 
 
+def _no_followup(days: int, grades: list[str] | None = None, remind: int = 3) -> RuleInput:
+    return RuleInput("no_followup", days, grades, only_not_won=True, remind_days_before=remind)
+
+
 # The company pool's grade rules are the scenario of the seed articles: B 25 days, C and D 10,
 # E 40 without a follow-up; A customers are only held to the deal rule.
-POOLS = (
-    PoolSpec(
-        "公司公海",
-        HEADQUARTERS,
-        None,
-        0.45,
-        7,
-        20,
-        (
-            RuleInput("no_followup", 25, ["B"], only_not_won=True, remind_days_before=3),
-            RuleInput("no_followup", 10, ["C", "D"], only_not_won=True, remind_days_before=3),
-            RuleInput("no_followup", 40, ["E"], only_not_won=True, remind_days_before=3),
-            RuleInput("no_deal", 90, remind_days_before=3),
-            RuleInput("no_repurchase", 180, remind_days_before=3),
-        ),
-        hide_contact=True,
-    ),
-    PoolSpec(
-        "展会线索",
-        "销售一部",
-        "展会",
-        0.20,
-        3,
-        10,
-        (
-            RuleInput("no_followup", 15, only_not_won=True, remind_days_before=3),
-            RuleInput("no_deal", 60, remind_days_before=3),
-        ),
-    ),
-    PoolSpec(
-        "官网询盘",
-        "销售二部",
-        "官网",
-        0.20,
-        3,
-        10,
-        (
-            RuleInput("no_followup", 7, only_not_won=True, remind_days_before=2),
-            RuleInput("no_deal", 45, remind_days_before=3),
-        ),
-    ),
-    PoolSpec(
-        "渠道合作",
-        "渠道部",
-        "渠道",
-        0.15,
-        5,
-        10,
-        (RuleInput("no_followup", 30, only_not_won=True, remind_days_before=3),),
-    ),
+COMPANY_RULES = (
+    _no_followup(25, ["B"]),
+    _no_followup(10, ["C", "D"]),
+    _no_followup(40, ["E"]),
+    RuleInput("no_deal", 90, remind_days_before=3),
+    RuleInput("no_repurchase", 180, remind_days_before=3),
 )
+POOLS = (
+    PoolSpec("公司公海", HEADQUARTERS, source=None, share=0.45, protection_days=7, daily_limit=20,
+             rules=COMPANY_RULES, hide_contact=True),
+    PoolSpec("展会线索", "销售一部", source="展会", share=0.20, protection_days=3, daily_limit=10,
+             rules=(_no_followup(15), RuleInput("no_deal", 60, remind_days_before=3))),
+    PoolSpec("官网询盘", "销售二部", source="官网", share=0.20, protection_days=3, daily_limit=10,
+             rules=(_no_followup(7, remind=2), RuleInput("no_deal", 45, remind_days_before=3))),
+    PoolSpec("渠道合作", "渠道部", source="渠道", share=0.15, protection_days=5, daily_limit=10,
+             rules=(_no_followup(30),)),
+)  # fmt: skip
 COMPANY_POOL_SOURCES = ("转介绍", "陌拜", "电话营销", "老客户推荐", "自主开发")
 
 # --- Names -------------------------------------------------------------------------------------
@@ -176,12 +148,17 @@ MOBILE_PREFIXES = tuple(
 GRADE_WEIGHTS = {"A": 5, "B": 15, "C": 30, "D": 30, "E": 20}
 CLAIM_APPEAL = {"A": 5.0, "B": 4.0, "C": 2.0, "D": 1.5, "E": 1.0}
 DEAL_ODDS = {"A": 0.02, "B": 0.012, "C": 0.006, "D": 0.003, "E": 0.001}
-DEAL_AMOUNT = {"A": (50_000, 500_000), "B": (20_000, 200_000), "C": (5_000, 80_000), "D": (2_000, 30_000)}
-SMALL_DEAL = (1_000, 10_000)
+DEAL_YUAN = {
+    "A": (50_000, 500_000),
+    "B": (20_000, 200_000),
+    "C": (5_000, 80_000),
+    "D": (2_000, 30_000),
+    "E": (1_000, 10_000),
+}
 RELEASE_ODDS = {"E": 0.008}
 ROUTINE_RELEASE_ODDS = 0.002
 REPURCHASE_ODDS = 0.004
-ROUTINE_CONTACT_ODDS = 0.05
+ROUTINE_CONTACT_ODDS = 0.03
 WON_CONTACT_ODDS = 0.02
 PROMOTE_ODDS = 0.5
 MOST_CONTACTS_PER_DAY = 12
@@ -189,6 +166,7 @@ AT_WORK_ODDS = (0.95, 0.95, 0.95, 0.95, 0.95, 0.25, 0.1)  # Monday … Sunday
 MANAGER_ASSIGN_ODDS = 0.5
 REMINDER_WINDOW = timedelta(days=3)
 SWEEP_HOUR, WORK_HOURS, INTAKE_HOURS = 1.0, (8.5, 18.5), (8.0, 22.0)
+CREATE_BATCH = 500  # customers per transaction while the starting list is created
 
 FOLLOWUP_KINDS = {"call": 45, "message": 25, "email": 12, "visit": 10, "meeting": 8}
 FOLLOWUP_NOTES = {
@@ -221,21 +199,32 @@ RELEASE_REASONS = (
 
 
 @dataclass(frozen=True)
+class Habits:
+    diligence: float  # the odds of acting on a reminder: 0.2 lets most customers drop
+    book_target: int  # customers the rep tries to hold
+    claims_per_day: int
+    capacity: int | None = None  # a personal capacity instead of the company default
+    greedy: bool = False  # goes back for the customers they lost, which reclaim protection refuses
+
+
+@dataclass(frozen=True)
 class Rep:
     user_id: int
     division: str
     pool_ids: tuple[int, ...]
     area: str | None
-    diligence: float  # 0.3 lets most customers drop; 1.0 answers every reminder
-    book_target: int  # customers the rep tries to keep; hoarders aim past their capacity
-    claims_per_day: int
+    habits: Habits
+
+    @property
+    def capacity(self) -> int:
+        return self.habits.capacity if self.habits.capacity is not None else DEFAULT_CAPACITY
 
 
 @dataclass(frozen=True)
 class Manager:
     user_id: int
     pool_ids: tuple[int, ...]
-    rep_ids: tuple[int, ...]
+    reps: tuple[Rep, ...]
 
 
 @dataclass
@@ -260,6 +249,7 @@ class NamePicker:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.usernames: set[str] = set()
+        self.names: set[str] = set()
 
     def person(self) -> tuple[str, str]:
         surname, surname_pinyin = self.rng.choice(SURNAMES)
@@ -268,6 +258,11 @@ class NamePicker:
 
     def user(self) -> tuple[str, str]:
         name, username = self.person()
+        for _ in range(20):  # colleagues with one name are real but confusing in a demo
+            if name not in self.names:
+                break
+            name, username = self.person()
+        self.names.add(name)
         unique, n = username, 1
         while unique in self.usernames:
             n += 1
@@ -305,8 +300,8 @@ def _build_pools(
             member_department_ids=[departments[spec.members]],
             admin_user_ids=pool_admins,
             hide_contact=spec.hide_contact,
-            reclaim_protection_days=spec.reclaim_protection_days,
-            daily_claim_limit=spec.daily_claim_limit,
+            reclaim_protection_days=spec.protection_days,
+            daily_claim_limit=spec.daily_limit,
             source=spec.source,
         )
         pool = create_pool(session, data)
@@ -320,51 +315,65 @@ def _pools_of(division: str, pool_ids: dict[str | None, int]) -> tuple[int, ...]
     return tuple(pool_ids[spec.source] for spec in POOLS if spec.members in (HEADQUARTERS, division))
 
 
-def _rep_profile(rng: random.Random, number: int, share: int) -> tuple[float, int, int]:
-    """(diligence, book target, claims a day): every seventh rep hoards and neglects."""
-    if number % 7 == 3:
-        return rng.uniform(0.3, 0.5), DEFAULT_CAPACITY + 10, 8
-    target = max(3, min(DEFAULT_CAPACITY, round(share * rng.uniform(0.3, 0.6))))
-    return rng.uniform(0.3, 1.0), target, rng.randint(2, 5)
+def _habits(rng: random.Random, number: int, share: int) -> Habits:
+    """Most reps hold part of their share and answer most reminders. In every ten there is a
+    hoarder, who claims all the capacity allows, neglects it and tries to grab lost customers
+    back, and a new hire on a small personal capacity, who claims more than it allows."""
+    if number % 10 == 1:
+        return Habits(rng.uniform(0.2, 0.4), DEFAULT_CAPACITY, 3, greedy=True)
+    if number % 10 == 2:
+        return Habits(rng.uniform(0.8, 1.0), NEW_HIRE_CAPACITY + 1, 3, capacity=NEW_HIRE_CAPACITY)
+    target = max(3, min(DEFAULT_CAPACITY, round(share * rng.uniform(0.2, 0.4))))
+    return Habits(rng.uniform(0.4, 1.0), target, rng.randint(2, 4))
 
 
-def _build_people(
-    session: Session, rng: random.Random, departments: dict[str, int], *, reps: int, customers: int
-) -> Company:
-    names = NamePicker(rng)
-    admin = create_user(session, "admin", DEMO_PASSWORD, Role.ADMIN, departments[HEADQUARTERS], "系统管理员")
-    logins = ["admin (系统管理员)"]
-    managers: dict[str, int] = {}
-    for division in DIVISIONS:
-        name, username = names.user()
-        managers[division] = create_user(
-            session, username, DEMO_PASSWORD, Role.MANAGER, departments[division], name
-        ).id
-        logins.append(f"{username} ({name}, {division}经理)")
-    pool_ids = _build_pools(session, departments, managers)
-    company = Company(admin_id=admin.id, zone=ZoneInfo(company_settings(session).timezone), pool_ids=pool_ids)
+def _create_user(
+    session: Session, names: NamePicker, role: Role, department_id: int, capacity: int | None = None
+) -> User:
+    name, username = names.user()
+    return create_user(session, username, DEMO_PASSWORD, role, department_id, name, capacity=capacity)
+
+
+def _create_reps(
+    session: Session,
+    rng: random.Random,
+    names: NamePicker,
+    company: Company,
+    departments: dict[str, int],
+    *,
+    reps: int,
+    share: int,
+) -> None:
     for number in range(reps):
         team = REP_TEAMS[number % len(REP_TEAMS)]
-        name, username = names.user()
-        user = create_user(session, username, DEMO_PASSWORD, Role.SALES, departments[team], name)
-        diligence, target, claims = _rep_profile(rng, number, max(1, customers // reps))
+        habits = _habits(rng, number, share)
+        user = _create_user(session, names, Role.SALES, departments[team], habits.capacity)
         division = _division_of(team)
-        pools = _pools_of(division, pool_ids)
-        company.reps.append(Rep(user.id, division, pools, TEAM_AREA.get(team), diligence, target, claims))
-        logins.append(f"{username} ({name}, {team})")
-    for division, manager_id in managers.items():
-        team_reps = tuple(r.user_id for r in company.reps if r.division == division)
-        company.managers.append(Manager(manager_id, _pools_of(division, pool_ids), team_reps))
-    company.logins = logins
-    return company
+        company.reps.append(
+            Rep(user.id, division, _pools_of(division, company.pool_ids), TEAM_AREA.get(team), habits)
+        )
+        company.logins.append(f"{user.username} ({user.name}, {team})")
 
 
 def _build_company(session: Session, rng: random.Random, *, reps: int, customers: int) -> Company:
     if session.scalar(select(User.id).limit(1)) is not None:
         raise errors.InvalidInput("database", "already has data; the demo only fills an empty database")
-    company_settings(session).default_capacity = DEFAULT_CAPACITY
+    settings = company_settings(session)
+    settings.default_capacity = DEFAULT_CAPACITY
     departments = _build_org(session)
-    return _build_people(session, rng, departments, reps=reps, customers=customers)
+    admin = create_user(session, "admin", DEMO_PASSWORD, Role.ADMIN, departments[HEADQUARTERS], "系统管理员")
+    names = NamePicker(rng)
+    managers = {d: _create_user(session, names, Role.MANAGER, departments[d]) for d in DIVISIONS}
+    pool_ids = _build_pools(session, departments, {d: m.id for d, m in managers.items()})
+    company = Company(admin.id, ZoneInfo(settings.timezone), pool_ids)
+    company.logins = ["admin (系统管理员)"] + [
+        f"{m.username} ({m.name}, {d}经理)" for d, m in managers.items()
+    ]
+    _create_reps(session, rng, names, company, departments, reps=reps, share=max(1, customers // reps))
+    for division, manager in managers.items():
+        team = tuple(r for r in company.reps if r.division == division)
+        company.managers.append(Manager(manager.id, _pools_of(division, pool_ids), team))
+    return company
 
 
 # --- Customers -------------------------------------------------------------------------------------
@@ -373,9 +382,9 @@ def _build_company(session: Session, rng: random.Random, *, reps: int, customers
 class LeadMaker:
     """Customers with distinct mobiles and emails, so dedup never refuses one of them."""
 
-    def __init__(self, rng: random.Random, company: Company) -> None:
+    def __init__(self, rng: random.Random, pool_ids: dict[str | None, int]) -> None:
         self.rng = rng
-        self.company = company
+        self.pool_ids = pool_ids
         self.names = NamePicker(rng)
         self.phones: set[str] = set()
         self.emails: set[str] = set()
@@ -396,39 +405,44 @@ class LeadMaker:
         self.emails.add(address)
         return address
 
-    def company_name(self) -> tuple[str, tuple[str, str, str], tuple[str, str], tuple[str, str]]:
+    def firm(self) -> tuple[str, str, str, str]:
+        """A company name, its region, its brand in pinyin (for emails) and its industry."""
         for _ in range(10):  # past that, a repeated name is harmless: dedup reads contacts only
-            city, brand, industry = (
+            (city, province, _), (brand, brand_pinyin), (suffix, industry) = (
                 self.rng.choice(CITIES),
                 self.rng.choice(BRANDS),
                 self.rng.choice(INDUSTRIES),
             )
-            name = f"{city[0]}{brand[0]}{industry[0]}有限公司"
+            name = f"{city}{brand}{suffix}有限公司"
             if name not in self.company_names:
                 break
         self.company_names.add(name)
-        return name, city, brand, industry
+        return name, _region(city, province), brand_pinyin, industry
 
     def lead(self) -> Lead:
         spec = self.rng.choices(POOLS, weights=[p.share for p in POOLS])[0]
         source = spec.source or self.rng.choice(COMPANY_POOL_SOURCES)
-        name, (city, province, _), (_, brand), (_, industry) = self.company_name()
+        name, region, brand, industry = self.firm()
         contact, contact_pinyin = self.names.person()
         data = CustomerInput(
             name=name,
             phone=self.phone(),
             email=self.email(contact_pinyin, brand) if self.rng.random() < 0.4 else None,
             grade=self.rng.choices(list(GRADE_WEIGHTS), weights=list(GRADE_WEIGHTS.values()))[0],
-            region=city if city == province else province + city,
+            region=region,
             industry=industry,
             source=source,
             tags=self.rng.sample(TAGS, self.rng.choice((0, 0, 1, 1, 2))),
             custom_fields={"联系人": contact, "职务": self.rng.choice(TITLES)},
         )
-        return Lead(data, self.company.pool_ids[spec.source])
+        return Lead(data, self.pool_ids[spec.source])
 
 
-AREA_OF_REGION = {(city if city == province else province + city): area for city, province, area in CITIES}
+def _region(city: str, province: str) -> str:
+    return city if city == province else province + city
+
+
+AREA_OF_REGION = {_region(city, province): area for city, province, area in CITIES}
 
 
 # --- A day's plan --------------------------------------------------------------------------------
@@ -474,14 +488,15 @@ class Pooled:
     id: int
     grade: str | None
     area: str | None
+    previous_owner_id: int | None
 
 
 @dataclass
 class World:
     """The customers as the day begins, and which pool customers someone already went for."""
 
-    owned: dict[int, list[Owned]]
-    pooled: dict[int, list[Pooled]]
+    owned: dict[int | None, list[Owned]]  # by owner
+    pooled: dict[int, list[Pooled]]  # by pool
     taken: set[int] = field(default_factory=set)
     gained: Counter[int] = field(default_factory=Counter)
 
@@ -490,34 +505,27 @@ class World:
 
 
 def _snapshot(session: Session) -> World:
-    owned: dict[int, list[Owned]] = defaultdict(list)
-    pooled: dict[int, list[Pooled]] = defaultdict(list)
-    c = Customer
-    columns = (
-        c.id,
-        c.owner_id,
-        c.pool_id,
-        c.grade,
-        c.won,
-        c.stage,
-        c.due_at,
-        c.claimed_at,
-        c.last_followup_at,
-    )
-    for row in session.execute(select(*columns, c.region).where(c.deleted_at.is_(None)).order_by(c.id)):
-        if row.owner_id is None:
-            pooled[row.pool_id].append(Pooled(row.id, row.grade, AREA_OF_REGION.get(row.region or "")))
-        else:
-            owned[row.owner_id].append(
-                Owned(row.id, row.grade, row.won, row.stage, row.due_at, row.claimed_at, row.last_followup_at)
-            )
-    return World(owned, pooled)
+    """Read through the connection, not the ORM: the plan needs plain values, thousands a day."""
+    c = Customer.__table__.c
+    live = c.deleted_at.is_(None)
+    world = World(owned=defaultdict(list), pooled=defaultdict(list))
+    connection = session.connection()
+    owned = select(c.owner_id, c.id, c.grade, c.won, c.stage, c.due_at, c.claimed_at, c.last_followup_at)
+    for row in connection.execute(owned.where(live, c.owner_id.is_not(None)).order_by(c.id)):
+        world.owned[row.owner_id].append(
+            Owned(row.id, row.grade, row.won, row.stage, row.due_at, row.claimed_at, row.last_followup_at)
+        )
+    in_pool = select(c.pool_id, c.id, c.grade, c.region, c.previous_owner_id)
+    for unowned in connection.execute(in_pool.where(live, c.owner_id.is_(None)).order_by(c.id)):
+        area = AREA_OF_REGION.get(unowned.region or "")
+        world.pooled[unowned.pool_id].append(
+            Pooled(unowned.id, unowned.grade, area, unowned.previous_owner_id)
+        )
+    return world
 
 
 def _user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    assert user is not None
-    return user
+    return session.get_one(User, user_id)
 
 
 def _create(session: Session, actor_id: int, lead: Lead, in_pool: bool) -> None:
@@ -552,7 +560,7 @@ def _close_deal(session: Session, rep_id: int, customer_id: int, amount: Decimal
 
 
 def _deal_amount(rng: random.Random, grade: str | None) -> Decimal:
-    low, high = DEAL_AMOUNT.get(grade or "E", SMALL_DEAL)
+    low, high = DEAL_YUAN[grade or "E"]
     return Decimal(rng.randrange(low, high, 100))
 
 
@@ -560,46 +568,49 @@ def _care_for(rng: random.Random, rep: Rep, customer: Owned, day: Day) -> str | 
     """What the rep does today with one customer they own, if anything."""
     grade = customer.grade or "E"
     if customer.won:
-        if rng.random() < REPURCHASE_ODDS * rep.diligence:
+        if rng.random() < REPURCHASE_ODDS * rep.habits.diligence:
             return "deal"
         return "follow_up" if rng.random() < WON_CONTACT_ODDS else None
     worked_on = customer.last_followup_at is not None and (
         customer.claimed_at is None or customer.last_followup_at > customer.claimed_at
     )
-    if worked_on and rng.random() < DEAL_ODDS[grade] * (0.5 + rep.diligence):
+    if worked_on and rng.random() < DEAL_ODDS[grade] * (0.5 + rep.habits.diligence):
         return "deal"
     if rng.random() < RELEASE_ODDS.get(grade, ROUTINE_RELEASE_ODDS):
         return "release"
     # A reminder arrives three days before a customer drops: the diligent act on it, the lazy don't.
     urgent = customer.due_at is not None and customer.due_at - day.at(0) <= REMINDER_WINDOW
-    odds = rep.diligence**2 if urgent else ROUTINE_CONTACT_ODDS * rep.diligence
+    odds = rep.habits.diligence if urgent else ROUTINE_CONTACT_ODDS * rep.habits.diligence
     return "follow_up" if rng.random() < odds else None
 
 
+def _care_action(rng: random.Random, rep: Rep, customer: Owned, intent: str) -> Action:
+    if intent == "deal":
+        amount = _deal_amount(rng, customer.grade)
+        return partial(_close_deal, rep_id=rep.user_id, customer_id=customer.id, amount=amount)
+    if intent == "release":
+        reason = rng.choice(RELEASE_REASONS)
+        return partial(_release, rep_id=rep.user_id, customer_id=customer.id, reason=reason)
+    kind = rng.choices(list(FOLLOWUP_KINDS), weights=list(FOLLOWUP_KINDS.values()))[0]
+    note = rng.choice(FOLLOWUP_NOTES[kind])
+    promote = customer.stage is Stage.LEAD and kind in ("visit", "meeting") and rng.random() < PROMOTE_ODDS
+    return partial(
+        _follow_up, rep_id=rep.user_id, customer_id=customer.id, kind=kind, note=note, promote=promote
+    )
+
+
 def _care_steps(rng: random.Random, rep: Rep, book: Sequence[Owned], day: Day) -> list[Step]:
+    """The rep's day with their own customers, soonest due first, as a rep with reminders would."""
     steps: list[Step] = []
     contacts = 0
-    soonest_due_first = sorted(book, key=lambda c: (c.due_at or day.end + 365 * DAY, c.id))
-    for customer in soonest_due_first:
+    for customer in sorted(book, key=lambda c: (c.due_at or day.end + 365 * DAY, c.id)):
         intent = _care_for(rng, rep, customer, day)
-        at = day.during(rng, WORK_HOURS)
-        if intent == "deal":
-            amount = _deal_amount(rng, customer.grade)
-            action: Action = partial(_close_deal, rep_id=rep.user_id, customer_id=customer.id, amount=amount)
-            steps.append(Step(at, "deal", action))
-        elif intent == "release":
-            reason = rng.choice(RELEASE_REASONS)
-            action = partial(_release, rep_id=rep.user_id, customer_id=customer.id, reason=reason)
-            steps.append(Step(at, "release", action))
-        elif intent == "follow_up" and contacts < MOST_CONTACTS_PER_DAY:
+        if intent == "follow_up":
+            if contacts == MOST_CONTACTS_PER_DAY:
+                continue
             contacts += 1
-            kind = rng.choices(list(FOLLOWUP_KINDS), weights=list(FOLLOWUP_KINDS.values()))[0]
-            note = rng.choice(FOLLOWUP_NOTES[kind])
-            promote = (
-                customer.stage is Stage.LEAD and kind in ("visit", "meeting") and rng.random() < PROMOTE_ODDS
-            )
-            action = partial(_follow_up, rep_id=rep.user_id, customer_id=customer.id, kind=kind, note=note)
-            steps.append(Step(at, "follow_up", partial(action, promote=promote)))
+        if intent is not None:
+            steps.append(Step(day.during(rng, WORK_HOURS), intent, _care_action(rng, rep, customer, intent)))
     return steps
 
 
@@ -620,11 +631,14 @@ def _pick_from_pools(
 
 
 def _claim_steps(rng: random.Random, rep: Rep, world: World, day: Day) -> list[Step]:
-    wanted = min(rep.claims_per_day, rep.book_target - world.book_size(rep.user_id))
+    wanted = min(rep.habits.claims_per_day, rep.habits.book_target - world.book_size(rep.user_id))
     steps: list[Step] = []
 
     def appeal(c: Pooled) -> float:
-        return CLAIM_APPEAL.get(c.grade or "E", 1.0) * (2.0 if c.area == rep.area else 1.0)
+        appeal = CLAIM_APPEAL.get(c.grade or "E", 1.0) * (2.0 if c.area == rep.area else 1.0)
+        if c.previous_owner_id == rep.user_id:
+            appeal *= 3.0 if rep.habits.greedy else 0.1
+        return appeal
 
     for _ in range(max(0, wanted)):
         customer = _pick_from_pools(rng, world, rep.pool_ids, appeal)
@@ -635,8 +649,8 @@ def _claim_steps(rng: random.Random, rep: Rep, world: World, day: Day) -> list[S
 
 
 def _manager_steps(rng: random.Random, manager: Manager, world: World, day: Day) -> list[Step]:
-    """Now and then a manager hands a promising pool customer to the emptiest book of the team."""
-    if not manager.rep_ids or day.date.weekday() >= 5 or rng.random() > MANAGER_ASSIGN_ODDS:
+    """Now and then a manager hands a promising pool customer to the rep with the most room."""
+    if not manager.reps or day.date.weekday() >= 5 or rng.random() > MANAGER_ASSIGN_ODDS:
         return []
     steps: list[Step] = []
     for _ in range(rng.randint(1, 2)):
@@ -645,9 +659,9 @@ def _manager_steps(rng: random.Random, manager: Manager, world: World, day: Day)
         )
         if customer is None:
             break
-        rep_id = min(manager.rep_ids, key=lambda r: (world.book_size(r), r))
-        world.gained[rep_id] += 1
-        action = partial(_assign, manager_id=manager.user_id, customer_id=customer.id, rep_id=rep_id)
+        rep = max(manager.reps, key=lambda r: (r.capacity - world.book_size(r.user_id), -r.user_id))
+        world.gained[rep.user_id] += 1
+        action = partial(_assign, manager_id=manager.user_id, customer_id=customer.id, rep_id=rep.user_id)
         steps.append(Step(day.during(rng, WORK_HOURS), "assign", action))
     return steps
 
@@ -687,7 +701,15 @@ def _attempt(session: Session, action: Action) -> str | None:
     return None
 
 
+def _keep_resident(session: Session) -> None:
+    """Hold the users, pools and settings that every service call reads for the whole transaction:
+    the identity map only keeps weak references, so otherwise each call would load them again."""
+    session.info["resident"] = [*session.scalars(select(User)), *session.scalars(select(Pool))]
+    session.info["resident"].append(company_settings(session))
+
+
 def _run_steps(session: Session, steps: Iterable[Step], refused: Counter[tuple[str, str]]) -> None:
+    _keep_resident(session)
     for step in steps:
         clock.set_now(step.at)
         code = _attempt(session, step.action)
@@ -703,9 +725,7 @@ def _starting_list(
     Each rep brings a few customers of their own into the company pool; the pools hold half of the rest.
     """
     in_company_pool = [i for i, lead in enumerate(leads) if lead.pool_id == company.pool_ids[None]]
-    bringers = [
-        r.user_id for r in company.reps for _ in range(round(min(r.book_target, DEFAULT_CAPACITY) * 0.25))
-    ]
+    bringers = [r.user_id for r in company.reps for _ in range(r.habits.book_target // 4)]
     brought_by = dict(zip(in_company_pool, bringers, strict=False))
     others = [lead for i, lead in enumerate(leads) if i not in brought_by]
     half = len(others) // 2
@@ -736,6 +756,17 @@ def _nightly_sweep(engine: Engine, day: Day) -> None:
             sweep(session)
 
 
+def _create_starting_list(
+    engine: Engine, steps: Sequence[Step], refused: Counter[tuple[str, str]], progress: Progress
+) -> None:
+    creating = progress.add_task("creating customers", total=len(steps))
+    for first in range(0, len(steps), CREATE_BATCH):
+        batch = steps[first : first + CREATE_BATCH]
+        with session_scope(engine) as session:
+            _run_steps(session, batch, refused)
+        progress.advance(creating, len(batch))
+
+
 def _simulate(
     engine: Engine,
     rng: random.Random,
@@ -747,13 +778,10 @@ def _simulate(
     days: int,
     progress: Progress,
 ) -> Counter[tuple[str, str]]:
+    """Play the history from ``start`` to ``end``; what the rules refused, by action and code."""
     refused: Counter[tuple[str, str]] = Counter()
-    initial, later = _starting_list(rng, company, leads, start)
-    creating = progress.add_task("creating customers", total=len(initial))
-    for first in range(0, len(initial), 500):
-        with session_scope(engine) as session:
-            _run_steps(session, initial[first : first + 500], refused)
-        progress.advance(creating, len(initial[first : first + 500]))
+    starting_list, later = _starting_list(rng, company, leads, start)
+    _create_starting_list(engine, starting_list, refused, progress)
     arrivals = _arrivals_by_day(rng, later, days)
     simulating = progress.add_task("simulating history", total=days)
     for number in range(1, days + 1):
@@ -764,14 +792,14 @@ def _simulate(
         progress.advance(simulating)
     clock.set_now(end)
     with session_scope(engine) as session:
-        sweep(session)
+        sweep(session)  # so that nothing overdue is left owned "now"
     return refused
 
 
 # --- The summary -----------------------------------------------------------------------------------
 
 
-def _count(session: Session, query: Select[tuple[int]]) -> int:
+def _count(session: Session, query: Select[int]) -> int:
     return session.scalar(query) or 0
 
 
@@ -788,8 +816,8 @@ def _summary(
         reminders = _count(session, count.select_from(Reminder))
         deals, revenue = session.execute(select(func.count(), func.coalesce(func.sum(Deal.amount), 0))).one()
         by_kind = select(OwnershipEvent.kind, func.count()).group_by(OwnershipEvent.kind)
-        events: Counter[EventKind] = Counter(dict(session.execute(by_kind).tuples().all()))
-    refusals = ", ".join(f"{n} {kind} ({code})" for (kind, code), n in refused.most_common()) or "none"
+        events: Counter[EventKind] = Counter({kind: n for kind, n in session.execute(by_kind)})
+    refusals = ", ".join(f"{n} {kind}s ({code})" for (kind, code), n in refused.most_common()) or "none"
     local_end = end.astimezone(company.zone).strftime("%Y-%m-%d %H:%M")
     return "\n".join(
         (
@@ -814,14 +842,14 @@ def load_demo(engine: Engine, *, reps: int, customers: int, days: int, seed: int
             raise errors.InvalidInput(name, f"must be at least {least}")
     rng = random.Random(seed)
     # The clock is process-wide: put back exactly what the caller had (frozen or running).
-    original = clock._fixed
+    original = clock.frozen_at()
     end = clock.now()
     start = end - days * DAY
     try:
         clock.set_now(start)
         with session_scope(engine) as session:
             company = _build_company(session, rng, reps=reps, customers=customers)
-        maker = LeadMaker(rng, company)
+        maker = LeadMaker(rng, company.pool_ids)
         leads = [maker.lead() for _ in range(customers)]
         with Progress(console=console) as progress:
             refused = _simulate(
