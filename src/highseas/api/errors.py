@@ -54,6 +54,8 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
+    # Only "existing" may reach the caller; other details (such as which contact matched) are for
+    # the audit trail.
     extra = {"existing": exc.details["existing"]} if "existing" in exc.details else {}
     if exc.code in AUDITED:
         user = getattr(request.state, "user_id", None)
@@ -65,7 +67,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
                 address=request.client.host if request.client else None,
                 path=request.url.path,
                 method=request.method,
-                **extra,
+                **exc.details,
             )
     return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -48,9 +49,16 @@ def record_login_failure(session: Session, username: str, address: str) -> None:
 
 def check_credentials(session: Session, username: str, password: str) -> User | None:
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # Hash even for an unknown username so response times do not tell which usernames exist.
+    password_hash = user.password_hash if user is not None else _unknown_user_hash()
+    if not verify_password(password_hash, password) or user is None or not user.active:
         return None
     return user
+
+
+@cache
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def issue_token(session: Session, user: User) -> str:

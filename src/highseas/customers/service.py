@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
+from highseas.auth.audit import mask_phone
 from highseas.auth.permissions import Action, can, can_see_customer, ensure
 from highseas.customers.contacts import normalise_credit_code, normalise_email, normalise_phone
 from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
@@ -116,8 +117,19 @@ def ensure_not_duplicate(
     if existing is not None:
         where = _where_it_is(session, actor, existing)
         raise errors.DuplicateCustomer(
-            f"this customer already exists ({where})", existing={"id": existing.id, "where": where}
+            f"this customer already exists ({where})",
+            existing={"id": existing.id, "where": where},
+            matched_on=_matched_on(existing, values),
         )
+
+
+def _matched_on(existing: Customer, values: dict[str, Any]) -> str:
+    """Which contact made the match, masked, for the audit trail (never for the response)."""
+    if values.get("phone_e164") and existing.phone_e164 == values["phone_e164"]:
+        return f"phone {mask_phone(values['phone_e164'])}"
+    if values.get("email_key") and existing.email_key == values["email_key"]:
+        return "email"
+    return "credit_code"
 
 
 def create_customer(
