@@ -7,7 +7,11 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from highseas.api import auth_routes, customer_routes, org_routes, pool_routes, system_routes
 from highseas.api.errors import ERROR_RESPONSES, install_error_handlers
@@ -35,7 +39,10 @@ def create_app(engine: Engine | None = None, sweep_interval: timedelta | None = 
         version="1.0.0",
         description="Public-pool management (公海管理): pools, claims, recycling. Contract: API.md.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    _serve_docs_offline(app)
     app.state.engine = engine
     install_error_handlers(app)
     for module in (auth_routes, org_routes, pool_routes, customer_routes, system_routes):
@@ -49,3 +56,18 @@ def create_app(engine: Engine | None = None, sweep_interval: timedelta | None = 
         return response
 
     return app
+
+
+def _serve_docs_offline(app: FastAPI) -> None:
+    """Interactive API docs from assets shipped with the package: nothing loads from a CDN."""
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="HighSeas API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
