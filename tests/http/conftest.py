@@ -51,7 +51,8 @@ class Caller:
     headers: dict[str, str]
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        url = path if path.startswith("/healthz") or path.startswith("/openapi") else f"/api/v1{path}"
+        outside_api = path.startswith(("/healthz", "/openapi", "/docs"))
+        url = path if outside_api else f"/api/v1{path}"
         return self.client.request(method, url, headers=self.headers, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Any:

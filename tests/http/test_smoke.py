@@ -23,3 +23,10 @@ def test_rep_claims_a_pool_customer_and_sees_it_in_mine(api: Api) -> None:
 def test_responses_are_never_cached(api: Api) -> None:
     assert api.rep.get("/me").headers["cache-control"] == "no-store"
     assert api.anonymous.get("/healthz").headers["cache-control"] == "no-store"
+
+
+def test_the_api_docs_load_nothing_from_the_internet(api: Api) -> None:
+    page = api.anonymous.get("/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text
+    assert api.anonymous.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
