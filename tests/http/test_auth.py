@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
@@ -51,31 +51,6 @@ def audit_trail(api: Api) -> list[AuditEvent]:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
-def _fail_fast(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA busy_timeout = 1000")
-
-
-@pytest.fixture
-def failed_logins(request: pytest.FixtureRequest, engine: Engine) -> None:
-    """Marks tests whose requests include a failed login.
-
-    Product bug on SQLite: POST /auth/token with a wrong password holds the request's write
-    transaction (BEGIN IMMEDIATE, taken by the rate-limit read) while it records the failure in a
-    second transaction, which waits for that lock: after SQLite's 60 s busy timeout the request
-    fails with 500 "database is locked". The lock wait is cut to 1 s here so the failure shows
-    quickly; PostgreSQL is unaffected.
-    """
-    if engine.dialect.name == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="product bug: a failed login deadlocks on SQLite (database is locked, 500 after 60 s)",
-            )
-        )
-        event.listen(engine, "connect", _fail_fast)
-        engine.dispose()
-
-
 # --- Tokens --------------------------------------------------------------------------------------------
 
 
@@ -96,9 +71,7 @@ def test_every_login_gets_a_distinct_token_of_at_least_128_random_bits(api: Api)
         assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) >= 16
 
 
-def test_a_wrong_password_an_unknown_user_or_a_malformed_login_is_refused(
-    api: Api, failed_logins: None
-) -> None:
+def test_a_wrong_password_an_unknown_user_or_a_malformed_login_is_refused(api: Api) -> None:
     assert status(login(api, "rep", "not the password")) == (401, "unauthenticated")
     assert status(login(api, "nobody")) == (401, "unauthenticated")
     missing = api.client.post("/api/v1/auth/token", json={"username": "rep"})
@@ -147,7 +120,7 @@ def test_a_user_changing_their_own_password_logs_out_all_their_sessions(api: Api
     assert bearer(api, token_of(api, "rep", NEW_PASSWORD)).get("/me").status_code == 200
 
 
-def test_the_old_password_stops_working_after_a_change(api: Api, failed_logins: None) -> None:
+def test_the_old_password_stops_working_after_a_change(api: Api) -> None:
     assert api.admin.patch(f"/users/{api.org.rep.id}", {"password": NEW_PASSWORD}).status_code == 200
     assert status(login(api, "rep")) == (401, "unauthenticated")
 
@@ -160,7 +133,7 @@ def test_deactivation_revokes_the_users_tokens_at_once(api: Api) -> None:
         assert status(bearer(api, token).get("/me")) == (401, "unauthenticated")
 
 
-def test_a_deactivated_user_cannot_log_in(api: Api, failed_logins: None) -> None:
+def test_a_deactivated_user_cannot_log_in(api: Api) -> None:
     assert api.admin.post(f"/users/{api.org.rep.id}/deactivate", {"transfer_to": None}).status_code == 200
     assert status(login(api, "rep")) == (401, "unauthenticated")
 
@@ -194,9 +167,7 @@ def test_a_fresh_database_has_no_users_and_so_no_default_admin(tmp_path: Path) -
 # --- Throttling failed logins --------------------------------------------------------------------------
 
 
-def test_the_sixth_login_for_one_username_within_15_minutes_is_throttled(
-    api: Api, failed_logins: None
-) -> None:
+def test_the_sixth_login_for_one_username_within_15_minutes_is_throttled(api: Api) -> None:
     for _ in range(5):
         assert status(login(api, "rep", "guess")) == (401, "unauthenticated")
     clock.advance(timedelta(minutes=14, seconds=59))
@@ -207,7 +178,7 @@ def test_the_sixth_login_for_one_username_within_15_minutes_is_throttled(
     assert login(api, "rep").status_code == 200
 
 
-def test_many_usernames_failing_from_one_address_are_throttled(api: Api, failed_logins: None) -> None:
+def test_many_usernames_failing_from_one_address_are_throttled(api: Api) -> None:
     for i in range(20):
         assert status(login(api, f"guess{i}", "guess")) == (401, "unauthenticated")
     assert status(login(api, "rep")) == (429, "rate_limited")
@@ -247,7 +218,7 @@ def test_logins_and_denials_are_audited_with_utc_times(api: Api) -> None:
     assert hit.detail["existing"] == {"id": original["id"], "where": "owned by a colleague"}
 
 
-def test_failed_logins_are_audited_with_utc_times(api: Api, failed_logins: None) -> None:
+def test_failed_logins_are_audited_with_utc_times(api: Api) -> None:
     clock.advance(timedelta(minutes=3))
     login(api, "rep", "guess")
     failed = [e for e in audit_trail(api) if e.kind == "login_failed"]

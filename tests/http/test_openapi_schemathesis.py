@@ -10,12 +10,10 @@ spoil each other's data. Generation is derandomized and bounded, so runs repeat 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import schemathesis
@@ -28,7 +26,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 
 from highseas import clock
 from highseas.api.app import create_app
@@ -61,7 +58,6 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 ADMIN_ID = 1  # the first user seeded below
-NOT_UTF8_BODY = {"error": {"code": "http_error", "message": "There was an error parsing the body"}}
 
 
 def _seed(path: Path) -> str:
@@ -108,70 +104,22 @@ def fresh_database(admin_token: str) -> str:
     return admin_token
 
 
-def is_the_known_non_utf8_body_bug(response: Any) -> bool:
-    """A body that is not UTF-8 gets an undocumented 400 ``http_error``; this product bug is pinned
-    by test_a_request_body_that_is_not_utf8_is_a_validation_error below (strict xfail), so the
-    fuzzing does not report it once per operation and still checks everything else."""
-    return response.status_code == 400 and response.json() == NOT_UTF8_BODY
-
-
-def _integers(value: Any) -> Iterator[int]:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        yield value
-    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
-        yield int(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _integers(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _integers(item)
-
-
-def is_the_known_huge_integer_bug(case: schemathesis.Case, error: Exception) -> bool:
-    """An integer beyond SQLite's 64 bits crashes the request (OverflowError, a 500); this product
-    bug is pinned by test_endpoints.py::test_an_id_beyond_the_databases_integer_range_is_not_a_server_error
-    (strict xfail), so here it is recognised and everything else is still checked."""
-    values = [case.path_parameters, case.query, case.body]
-    return isinstance(error, OverflowError) and any(abs(i) >= 2**63 for i in _integers(values))
-
-
 @schema.exclude(**LOGIN).parametrize()
 @SETTINGS
 def test_every_operation_answers_as_documented_and_never_fails_with_5xx(
     case: schemathesis.Case, fresh_database: str
 ) -> None:
     headers = {"Authorization": f"Bearer {fresh_database}"}
-    try:
-        response = case.call(headers=headers)
-    except OverflowError as error:
-        if is_the_known_huge_integer_bug(case, error):
-            return
-        raise
-    if not is_the_known_non_utf8_body_bug(response):
-        case.validate_response(response, checks=CHECKS, headers=headers)
+    response = case.call(headers=headers)
+    case.validate_response(response, checks=CHECKS, headers=headers)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OperationalError,
-    reason="product bug: on SQLite a failed POST /auth/token waits for its own request's write lock "
-    "while recording the failure and ends in 500 'database is locked' (after 60 s)",
-)
 @schema.include(**LOGIN).parametrize()
 @settings(SETTINGS, max_examples=3, phases=[Phase.explicit, Phase.generate])
 def test_logging_in_never_fails_with_5xx(case: schemathesis.Case, fresh_database: str) -> None:
     case.call_and_validate(checks=CHECKS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="product bug: a request body that is not UTF-8 answers 400 {'code': 'http_error'}, a status "
-    "and code that neither API.md nor /openapi.json documents, instead of 422 validation_error",
-)
 def test_a_request_body_that_is_not_utf8_is_a_validation_error(fresh_database: str) -> None:
     with TestClient(APP) as client:
         response = client.post(

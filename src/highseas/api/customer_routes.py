@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db
+from highseas.api.deps import CurrentUser, Db, IdPath
 from highseas.auth.permissions import contact_hidden_pool_ids, contact_visible
 from highseas.customers import service
 from highseas.customers.models import Customer, Deal, FollowUp
@@ -32,6 +32,7 @@ from highseas.org.models import User
 from highseas.ownership import service as ownership
 from highseas.ownership.models import OwnershipEvent
 from highseas.pools.schemas import Grade
+from highseas.validation import MAX_INT
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -94,7 +95,7 @@ def list_customers(
     user: CurrentUser,
     session: Db,
     view: View = View.MINE,
-    pool_id: int | None = None,
+    pool_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     grade: Grade | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     due_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
@@ -108,12 +109,12 @@ def list_customers(
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+def get_customer(customer_id: IdPath, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, service.get_customer(session, user, customer_id))
 
 
 @router.patch("/{customer_id}")
-def patch_customer(customer_id: int, body: CustomerPatch, user: CurrentUser, session: Db) -> CustomerOut:
+def patch_customer(customer_id: IdPath, body: CustomerPatch, user: CurrentUser, session: Db) -> CustomerOut:
     changes = body.model_dump(exclude_unset=True)
     for required in ("name", "stage", "tags", "custom_fields"):
         if required in changes and changes[required] is None:
@@ -122,43 +123,43 @@ def patch_customer(customer_id: int, body: CustomerPatch, user: CurrentUser, ses
 
 
 @router.post("/{customer_id}/claim")
-def claim(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+def claim(customer_id: IdPath, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, ownership.claim(session, user, customer_id))
 
 
 @router.post("/{customer_id}/release")
-def release(customer_id: int, body: ReleaseIn, user: CurrentUser, session: Db) -> CustomerOut:
+def release(customer_id: IdPath, body: ReleaseIn, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, ownership.release(session, user, customer_id, body.reason, body.pool_id))
 
 
 @router.post("/{customer_id}/assign")
-def assign(customer_id: int, body: UserRef, user: CurrentUser, session: Db) -> CustomerOut:
+def assign(customer_id: IdPath, body: UserRef, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, ownership.assign(session, user, customer_id, body.user_id))
 
 
 @router.post("/{customer_id}/transfer")
-def transfer(customer_id: int, body: UserRef, user: CurrentUser, session: Db) -> CustomerOut:
+def transfer(customer_id: IdPath, body: UserRef, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, ownership.transfer(session, user, customer_id, body.user_id))
 
 
 @router.post("/{customer_id}/lock")
-def lock(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+def lock(customer_id: IdPath, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, ownership.lock_customer(session, user, customer_id))
 
 
 @router.post("/{customer_id}/unlock")
-def unlock(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+def unlock(customer_id: IdPath, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, ownership.unlock_customer(session, user, customer_id))
 
 
 @router.post("/{customer_id}/followups", status_code=201)
-def add_followup(customer_id: int, body: FollowUpIn, user: CurrentUser, session: Db) -> FollowUpOut:
+def add_followup(customer_id: IdPath, body: FollowUpIn, user: CurrentUser, session: Db) -> FollowUpOut:
     followup = service.log_followup(session, user, customer_id, body.kind, body.content, body.at)
     return FollowUpOut.model_validate(followup)
 
 
 @router.get("/{customer_id}/followups")
-def list_followups(customer_id: int, user: CurrentUser, session: Db) -> list[FollowUpOut]:
+def list_followups(customer_id: IdPath, user: CurrentUser, session: Db) -> list[FollowUpOut]:
     service.get_customer(session, user, customer_id)
     rows = session.scalars(
         select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.id)
@@ -167,14 +168,14 @@ def list_followups(customer_id: int, user: CurrentUser, session: Db) -> list[Fol
 
 
 @router.post("/{customer_id}/deals", status_code=201)
-def add_deal(customer_id: int, body: DealIn, user: CurrentUser, session: Db) -> DealOut:
+def add_deal(customer_id: IdPath, body: DealIn, user: CurrentUser, session: Db) -> DealOut:
     return DealOut.model_validate(
         service.record_deal(session, user, customer_id, body.amount, body.signed_at)
     )
 
 
 @router.get("/{customer_id}/deals")
-def list_deals(customer_id: int, user: CurrentUser, session: Db) -> list[DealOut]:
+def list_deals(customer_id: IdPath, user: CurrentUser, session: Db) -> list[DealOut]:
     service.get_customer(session, user, customer_id)
     rows = session.scalars(
         select(Deal).where(Deal.customer_id == customer_id).order_by(Deal.signed_at, Deal.id)
@@ -190,13 +191,13 @@ def _events(session: Session, customer_id: int) -> list[EventOut]:
 
 
 @router.get("/{customer_id}/events")
-def list_events(customer_id: int, user: CurrentUser, session: Db) -> list[EventOut]:
+def list_events(customer_id: IdPath, user: CurrentUser, session: Db) -> list[EventOut]:
     service.get_customer(session, user, customer_id)
     return _events(session, customer_id)
 
 
 @router.get("/{customer_id}/timeline")
-def timeline(customer_id: int, user: CurrentUser, session: Db) -> list[TimelineItem]:
+def timeline(customer_id: IdPath, user: CurrentUser, session: Db) -> list[TimelineItem]:
     """Events, follow-ups and deals, oldest first; at equal times events come first, then by id."""
     service.get_customer(session, user, customer_id)
     items = [TimelineItem(type="event", at=e.at, event=e) for e in _events(session, customer_id)]
@@ -210,11 +211,11 @@ def timeline(customer_id: int, user: CurrentUser, session: Db) -> list[TimelineI
 
 
 @router.delete("/{customer_id}", status_code=204)
-def delete_customer(customer_id: int, user: CurrentUser, session: Db) -> Response:
+def delete_customer(customer_id: IdPath, user: CurrentUser, session: Db) -> Response:
     service.soft_delete(session, user, customer_id)
     return Response(status_code=204)
 
 
 @router.post("/{customer_id}/restore")
-def restore_customer(customer_id: int, user: CurrentUser, session: Db) -> CustomerOut:
+def restore_customer(customer_id: IdPath, user: CurrentUser, session: Db) -> CustomerOut:
     return present(session, user, service.restore(session, user, customer_id))

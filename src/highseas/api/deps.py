@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from highseas import errors
 from highseas.auth.service import user_for_token
 from highseas.db import session_scope
 from highseas.org.models import User
+from highseas.validation import MAX_INT
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
 
@@ -29,6 +30,8 @@ def _transaction(request: Request) -> Iterator[Session]:
     with session_scope(engine_of(request)) as session:
         yield session
 
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 Db = Annotated[Session, Depends(_transaction, scope="function")]
 

@@ -88,6 +88,11 @@ _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # Starlette could not even decode the body
+        return JSONResponse(
+            error_body("validation_error", "body: could not be read; send UTF-8 encoded JSON"),
+            status_code=422,
+        )
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)

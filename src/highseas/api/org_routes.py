@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db
+from highseas.api.deps import CurrentUser, Db, IdPath
 from highseas.auth.permissions import Action, can, ensure
 from highseas.auth.service import change_password, revoke_all_tokens
 from highseas.customers.queries import count_owned
@@ -72,12 +72,12 @@ def list_users(user: CurrentUser, session: Db) -> list[UserOut]:
 
 
 @router.get("/users/{user_id}")
-def get_user(user_id: int, user: CurrentUser, session: Db) -> UserOut:
+def get_user(user_id: IdPath, user: CurrentUser, session: Db) -> UserOut:
     return UserOut.model_validate(_visible_user(session, user, user_id))
 
 
 @router.patch("/users/{user_id}")
-def patch_user(user_id: int, body: UserPatch, user: CurrentUser, session: Db) -> UserOut:
+def patch_user(user_id: IdPath, body: UserPatch, user: CurrentUser, session: Db) -> UserOut:
     target = _visible_user(session, user, user_id)
     changes = body.model_dump(exclude_unset=True)
     ensure(session, user, Action.EDIT, target, doing="edit another user")
@@ -90,7 +90,7 @@ def patch_user(user_id: int, body: UserPatch, user: CurrentUser, session: Db) ->
 
 
 @router.post("/users/{user_id}/deactivate")
-def deactivate(user_id: int, body: DeactivateIn, user: CurrentUser, session: Db) -> UserOut:
+def deactivate(user_id: IdPath, body: DeactivateIn, user: CurrentUser, session: Db) -> UserOut:
     leaving = deactivate_user(session, user, user_id, body.transfer_to)
     revoke_all_tokens(session, leaving.id)
     return UserOut.model_validate(leaving)

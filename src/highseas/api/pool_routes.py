@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db
+from highseas.api.deps import CurrentUser, Db, IdPath
 from highseas.auth.permissions import Action, can, ensure
 from highseas.org.models import User
 from highseas.pools import service
@@ -76,12 +76,12 @@ def list_pools(user: CurrentUser, session: Db) -> list[PoolOut]:
 
 
 @router.get("/pools/{pool_id}")
-def get_pool(pool_id: int, user: CurrentUser, session: Db) -> PoolOut:
+def get_pool(pool_id: IdPath, user: CurrentUser, session: Db) -> PoolOut:
     return pool_out(session, _visible_pool(session, user, pool_id))
 
 
 @router.patch("/pools/{pool_id}")
-def patch_pool(pool_id: int, body: PoolPatch, user: CurrentUser, session: Db) -> PoolOut:
+def patch_pool(pool_id: IdPath, body: PoolPatch, user: CurrentUser, session: Db) -> PoolOut:
     _managed_pool(session, user, pool_id)
     current = pool_out(session, service.get_pool(session, pool_id)).model_dump(exclude={"id"})
     merged = current | body.model_dump(exclude_unset=True)
@@ -92,20 +92,22 @@ def patch_pool(pool_id: int, body: PoolPatch, user: CurrentUser, session: Db) ->
 
 
 @router.post("/pools/{pool_id}/rules", status_code=201)
-def add_rule(pool_id: int, body: RuleIn, user: CurrentUser, session: Db) -> RuleOut:
+def add_rule(pool_id: IdPath, body: RuleIn, user: CurrentUser, session: Db) -> RuleOut:
     _managed_pool(session, user, pool_id)
     return rule_out(service.add_rule(session, pool_id, service.RuleInput(**body.model_dump())))
 
 
 @router.get("/pools/{pool_id}/rules")
-def list_rules(pool_id: int, user: CurrentUser, session: Db) -> list[RuleOut]:
+def list_rules(pool_id: IdPath, user: CurrentUser, session: Db) -> list[RuleOut]:
     _visible_pool(session, user, pool_id)
     return [rule_out(r) for r in service.pool_rules(session, pool_id)]
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, user: CurrentUser, session: Db) -> Response:
-    rule = service.get_rule(session, rule_id)
+def delete_rule(rule_id: IdPath, user: CurrentUser, session: Db) -> Response:
+    rule = session.get(RecycleRule, rule_id)
+    if rule is None or not can(session, user, Action.VIEW, service.get_pool(session, rule.pool_id)):
+        raise errors.NotFound(f"no recycle rule {rule_id}")
     _managed_pool(session, user, rule.pool_id)
     service.delete_rule(session, rule_id)
     return Response(status_code=204)

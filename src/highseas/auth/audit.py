@@ -21,6 +21,11 @@ def mask_phone(phone: str) -> str:
     return "".join(digits[:3]) + "*" * (len(digits) - 7) + "".join(digits[-4:])
 
 
+def mask_phone_like(text: str) -> str:
+    """People type phone numbers into login forms: never keep one whole in the trail."""
+    return mask_phone(text) if len(_DIGITS.findall(text)) >= 7 else text
+
+
 def audit(
     session: Session,
     kind: str,

@@ -17,7 +17,7 @@ from highseas.customers.models import Customer
 from highseas.org.models import Role, User
 from highseas.org.service import department_subtree, get_user, manages
 from highseas.pools.models import Pool, PoolAdmin
-from highseas.pools.service import is_pool_admin, visible_pool_ids
+from highseas.pools.service import is_pool_admin, is_pool_member, visible_pool_ids
 
 
 class Action(StrEnum):
@@ -70,9 +70,13 @@ def _can_on_customer(
         return customer.owner_id == actor.id or manages_owner or pool_admin
     manages_target = to is not None and actor.role is Role.MANAGER and manages(session, actor, to)
     if action is Action.ASSIGN:
-        # A pool admin hands out their pool's customers; a manager gives what they can see to
-        # someone of their subtree.
-        return pool_admin or (manages_target and can(session, actor, Action.VIEW, customer))
+        # A pool admin hands out their pool's customers to its members; a manager gives what they
+        # can see to someone of their subtree. Never to oneself: that would be a claim that skips
+        # the pool's claim rules (membership, daily limit, reclaim protection).
+        if to is None or to.id == actor.id:
+            return False
+        to_pool_member = pool_admin and is_pool_member(session, to, customer.pool_id)
+        return to_pool_member or (manages_target and can(session, actor, Action.VIEW, customer))
     if action is Action.TRANSFER:
         return manages_owner and manages_target
     return False

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from highseas.pools.schemas import Grade
+from highseas.validation import Id
 
 StageName = Literal["lead", "opportunity", "customer"]
 
@@ -28,7 +29,7 @@ class CustomerIn(BaseModel):
     source: str | None = Field(default=None, max_length=100)
     tags: list[str] = []
     custom_fields: dict[str, Any] = {}
-    pool_id: int | None = None
+    pool_id: Id | None = None
     in_pool: bool = False
 
 
@@ -90,12 +91,12 @@ class CustomerPage(BaseModel):
 class ReleaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)
-    pool_id: int | None = None
+    pool_id: Id | None = None
 
 
 class UserRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user_id: int
+    user_id: Id
 
 
 class FollowUpIn(BaseModel):
@@ -109,7 +110,7 @@ class FollowUpOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     customer_id: int
-    user_id: int
+    user_id: Id
     kind: str
     content: str
     at: datetime
@@ -125,7 +126,7 @@ class DealOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     customer_id: int
-    user_id: int
+    user_id: Id
     amount: Decimal
     signed_at: datetime
     repurchase: bool

@@ -73,11 +73,16 @@ def _search_filter(session: Session, actor: User, q: str) -> ColumnElement[bool]
     """Name and company always; contact fields only where this caller may see them."""
     text = q.strip()
     matches: list[ColumnElement[bool]] = [
-        Customer.name.ilike(f"%{text}%"),
-        Customer.company.ilike(f"%{text}%"),
+        Customer.name.icontains(text, autoescape=True),
+        Customer.company.icontains(text, autoescape=True),
     ]
-    contact: list[ColumnElement[bool]] = [Customer.email_key.contains(text.lower()), Customer.wechat == text]
-    digits = _DIGITS.sub("", text)
+    contact: list[ColumnElement[bool]] = [
+        Customer.email_key.contains(text.lower(), autoescape=True),
+        Customer.wechat == text,
+    ]
+    # Phones are stored in E.164 ("+8613800138000"): match the digits typed, with an
+    # international "00" prefix read as "+".
+    digits = _DIGITS.sub("", text).removeprefix("00")
     if len(digits) >= 4:
         contact.append(Customer.phone_e164.contains(digits))
     hidden = contact_hidden_pool_ids(session, actor)

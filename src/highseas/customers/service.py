@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from highseas.ownership.due import refresh_due
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind
 from highseas.ownership.service import ensure_capacity, lock_users
+from highseas.pools.models import Pool
 from highseas.pools.service import get_pool, is_pool_member
 
 
@@ -42,6 +43,7 @@ class CustomerInput:
     custom_fields: dict[str, Any] = field(default_factory=dict)
 
 
+CENT = Decimal("0.01")
 EDITABLE_FIELDS = frozenset(CustomerInput.__dataclass_fields__)
 
 
@@ -141,7 +143,11 @@ def create_customer(
     home = pool_id if pool_id is not None else settings.default_pool_id
     if home is None:
         raise errors.InvalidInput("pool_id", "the company has no pool yet; create one first")
-    pool = get_pool(session, home)
+    pool = session.get(Pool, home)
+    # Anyone may file their own customer under the company's default pool; naming another pool
+    # needs one the caller can see.
+    if pool is None or (pool_id is not None and not can(session, actor, Action.VIEW, pool)):
+        raise errors.NotFound(f"no pool {home}")
     if in_pool and not (is_pool_member(session, actor, pool.id) or can(session, actor, Action.EDIT, pool)):
         raise errors.NotPoolMember(f"you are not a member of pool {pool.name!r}")
     ensure_not_duplicate(session, actor, values)
@@ -215,7 +221,7 @@ def _past_or_now(value: datetime | None, field_name: str) -> datetime:
         raise errors.InvalidInput(field_name, "needs a time zone offset")
     if value > now:
         raise errors.InvalidInput(field_name, "cannot be in the future")
-    return value
+    return value.astimezone(UTC)
 
 
 def _owned_row_locked(session: Session, actor: User, customer_id: int) -> Customer:
@@ -263,6 +269,7 @@ def record_deal(
     """The first deal makes the customer won; later ones are repurchases."""
     if amount <= 0:
         raise errors.InvalidInput("amount", "must be above 0")
+    amount = amount.quantize(CENT)
     when = _past_or_now(signed_at, "signed_at")
     customer = _owned_row_locked(session, actor, customer_id)
     deal = Deal(

@@ -7,12 +7,13 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from highseas.org.models import Role
+from highseas.validation import Count, Id
 
 
 class DepartmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class DepartmentOut(BaseModel):
@@ -28,9 +29,9 @@ class UserIn(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     name: str | None = Field(default=None, max_length=100)
     role: Role
-    department_id: int | None = None
-    capacity: int | None = Field(default=None, ge=0)
-    lock_cap: int | None = Field(default=None, ge=0)
+    department_id: Id | None = None
+    capacity: Count | None = None
+    lock_cap: Count | None = None
 
 
 class UserPatch(BaseModel):
@@ -38,9 +39,9 @@ class UserPatch(BaseModel):
     name: str | None = Field(default=None, max_length=100)
     password: str | None = Field(default=None, min_length=8, max_length=200)
     role: Role | None = None
-    department_id: int | None = None
-    capacity: int | None = Field(default=None, ge=0)
-    lock_cap: int | None = Field(default=None, ge=0)
+    department_id: Id | None = None
+    capacity: Count | None = None
+    lock_cap: Count | None = None
 
 
 class UserOut(BaseModel):
@@ -62,7 +63,7 @@ class MeOut(UserOut):
 
 class DeactivateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    transfer_to: int | None = None
+    transfer_to: Id | None = None
 
 
 class SettingsOut(BaseModel):
@@ -76,10 +77,10 @@ class SettingsOut(BaseModel):
 
 class SettingsPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    default_capacity: int | None = Field(default=None, ge=0)
-    default_pool_id: int | None = None
+    default_capacity: Count | None = None
+    default_pool_id: Id | None = None
     timezone: str | None = None
-    default_lock_cap: int | None = Field(default=None, ge=0)
+    default_lock_cap: Count | None = None
     won_counts_toward_capacity: bool | None = None
 
     @field_validator("timezone")

@@ -34,6 +34,7 @@ from highseas.ownership import policy
 from highseas.ownership.due import expire_loaded_customers, refresh_due, refresh_due_dates
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind, OwnershipEvent
+from highseas.pools.models import Pool
 from highseas.pools.service import get_pool, is_pool_member, visible_pool_ids
 
 DEACTIVATION_REASON = "owner deactivated"
@@ -173,7 +174,9 @@ def release(
         raise errors.InvalidInput("reason", "say why you release this customer")
     customer = _owned_by_actor(session, actor, customer_id)
     if pool_id is not None and pool_id != customer.pool_id:
-        pool = get_pool(session, pool_id)
+        pool = session.get(Pool, pool_id)
+        if pool is None or not can(session, actor, Action.VIEW, pool):
+            raise errors.NotFound(f"no pool {pool_id}")
         if not is_pool_member(session, actor, pool.id):
             raise errors.NotPoolMember(f"you can only release into pools you belong to, not {pool.name!r}")
     return move_ownership(
@@ -188,13 +191,34 @@ def release(
     )
 
 
-def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
-    target = get_user(session, user_id)
+def _visible_customer(session: Session, actor: User, customer_id: int) -> Customer:
     customer = get_live_customer(session, customer_id)
-    if not can(session, actor, Action.ASSIGN, customer, to=target):
-        if can_see_customer(session, actor, customer):
-            raise errors.Forbidden(f"you may not assign customers to {target.username!r}")
+    if not can_see_customer(session, actor, customer):
         raise errors.NotFound(f"no customer {customer_id}")
+    return customer
+
+
+def _receiving_user(session: Session, actor: User, customer: Customer, user_id: int) -> User:
+    """The user a customer is handed to: ``not_found`` unless the actor may see them, or they
+    belong to the pool the actor administers."""
+    target = session.get(User, user_id)
+    if target is None or not (
+        can(session, actor, Action.VIEW, target)
+        or (
+            customer.owner_id is None
+            and can(session, actor, Action.EDIT, get_pool(session, customer.pool_id))
+            and is_pool_member(session, target, customer.pool_id)
+        )
+    ):
+        raise errors.NotFound(f"no user {user_id}")
+    return target
+
+
+def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
+    customer = _visible_customer(session, actor, customer_id)
+    target = _receiving_user(session, actor, customer, user_id)
+    if not can(session, actor, Action.ASSIGN, customer, to=target):
+        raise errors.Forbidden("you may not assign this customer to that user")
     if customer.owner_id == target.id:
         raise errors.AlreadyOwned(f"{target.username!r} already owns this customer")
     users = lock_users(session, [target.id])
@@ -210,10 +234,8 @@ def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Cus
 
 
 def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
-    target = get_user(session, user_id)
-    customer = get_live_customer(session, customer_id)
-    if not can_see_customer(session, actor, customer):
-        raise errors.NotFound(f"no customer {customer_id}")
+    customer = _visible_customer(session, actor, customer_id)
+    target = _receiving_user(session, actor, customer, user_id)
     if customer.owner_id is None:
         raise errors.NotOwner("nobody owns this customer; assign it from its pool instead")
     owner = get_user(session, customer.owner_id)

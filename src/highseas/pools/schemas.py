@@ -6,30 +6,32 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from highseas.validation import Count, Id
+
 Grade = Literal["A", "B", "C", "D", "E"]
 
 
 class PoolIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    member_user_ids: list[int] = []
-    member_department_ids: list[int] = []
-    admin_user_ids: list[int] = []
+    member_user_ids: list[Id] = []
+    member_department_ids: list[Id] = []
+    admin_user_ids: list[Id] = []
     hide_contact: bool = False
     reclaim_protection_days: int = Field(default=0, ge=0, le=3650)
-    daily_claim_limit: int | None = Field(default=None, ge=0)
+    daily_claim_limit: Count | None = None
     source: str | None = Field(default=None, max_length=100)
 
 
 class PoolPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    member_user_ids: list[int] | None = None
-    member_department_ids: list[int] | None = None
-    admin_user_ids: list[int] | None = None
+    member_user_ids: list[Id] | None = None
+    member_department_ids: list[Id] | None = None
+    admin_user_ids: list[Id] | None = None
     hide_contact: bool | None = None
     reclaim_protection_days: int | None = Field(default=None, ge=0, le=3650)
-    daily_claim_limit: int | None = Field(default=None, ge=0)
+    daily_claim_limit: Count | None = None
     source: str | None = Field(default=None, max_length=100)
 
 
@@ -43,7 +45,7 @@ class RuleIn(BaseModel):
     days: int = Field(gt=0, le=3650)
     grades: list[Grade] | None = Field(default=None, min_length=1)
     only_not_won: bool = False
-    remind_days_before: int | None = Field(default=None, gt=0)
+    remind_days_before: int | None = Field(default=None, gt=0, le=3650)
 
 
 class RuleOut(RuleIn):
