@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from highseas.customers.models import Customer
+from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.org.models import CompanySettings, User
 from highseas.ownership.models import EventKind, OwnershipEvent
 
@@ -55,3 +55,10 @@ def assert_invariants(engine: Engine) -> None:
             )
         )
         assert stray == 0
+        # Events, follow-ups and deals of each customer are numbered 1, 2, 3… in recorded order.
+        numbers: dict[int, list[int]] = {}
+        for model in (OwnershipEvent, FollowUp, Deal):
+            for customer_id, seq in session.execute(select(model.customer_id, model.seq)):
+                numbers.setdefault(customer_id, []).append(seq)
+        for c in session.scalars(select(Customer)):
+            assert sorted(numbers.get(c.id, [])) == list(range(1, c.record_seq + 1)), f"customer {c.id}"

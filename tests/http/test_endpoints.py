@@ -7,8 +7,6 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
 from highseas import clock
 from tests.conftest import START
 from tests.http.conftest import Api, Caller, error_code
@@ -519,12 +517,6 @@ def test_the_timeline_merges_events_follow_ups_and_deals_oldest_first(api: Api) 
     assert times == sorted(times)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="product bug: the timeline sorts ties by type (events, then follow-ups, then deals) instead of "
-    "keeping the order recorded, as API.md requires",
-)
 def test_timeline_entries_recorded_at_the_same_instant_keep_the_order_recorded(api: Api) -> None:
     customer = new_customer(api.rep)
     path = f"/customers/{customer['id']}"

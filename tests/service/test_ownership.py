@@ -125,13 +125,13 @@ def test_release_needs_a_reason_and_returns_to_the_home_pool(org: Org) -> None:
     assert events_of(org, customer.id)[-1].reason == "not interested this quarter"
 
 
-def test_release_into_a_pool_the_owner_does_not_belong_to_is_refused(org: Org) -> None:
+def test_release_into_a_pool_the_owner_cannot_see_is_not_found(org: Org) -> None:
     from highseas.pools.service import create_pool
 
     secret = org.run(create_pool, PoolInput("VIP", [org.west_rep.id], [], []))
     customer = pool_customer(org)
     org.run(ownership.claim, org.rep, customer.id)
-    with pytest.raises(errors.NotPoolMember):
+    with pytest.raises(errors.NotFound):  # a pool the rep cannot see answers like a missing one
         org.run(ownership.release, org.rep, customer.id, "wrong team", secret.id)
     moved = org.run(ownership.release, org.rep, customer.id, "east should try", org.east_pool.id)
     assert moved.pool_id == org.east_pool.id
@@ -186,18 +186,22 @@ def test_assign_by_manager_within_subtree_respects_capacity(org: Org) -> None:
     assert org.run(ownership.assign, org.east_manager, first, org.rep.id).owner_id == org.rep.id
     with pytest.raises(errors.CapacityFull):
         org.run(ownership.assign, org.east_manager, second, org.rep.id)
-    with pytest.raises(errors.Forbidden):
+    with pytest.raises(errors.NotFound):  # rep is outside the west manager's subtree: not visible
         org.run(ownership.assign, org.west_manager, second, org.rep.id)
+    with pytest.raises(errors.Forbidden):  # a rep may not hand themselves a customer past the claim rules
+        org.run(ownership.assign, org.other_rep, second, org.other_rep.id)
     assert events_of(org, first)[-1].kind == EventKind.ASSIGN
 
 
 def test_transfer_needs_a_manager_over_both_users(org: Org) -> None:
     customer = pool_customer(org)
     org.run(ownership.claim, org.rep, customer.id)
-    with pytest.raises(errors.Forbidden):
+    with pytest.raises(errors.NotFound):  # west_rep is outside the east manager's subtree
         org.run(ownership.transfer, org.east_manager, customer.id, org.west_rep.id)
     with pytest.raises(errors.NotFound):
         org.run(ownership.transfer, org.west_manager, customer.id, org.west_rep.id)
+    with pytest.raises(errors.Forbidden):  # reps do not transfer, not even their own customers
+        org.run(ownership.transfer, org.rep, customer.id, org.rep.id)
     moved = org.run(ownership.transfer, org.east_manager, customer.id, org.other_rep.id)
     assert moved.owner_id == org.other_rep.id
     last = events_of(org, customer.id)[-1]

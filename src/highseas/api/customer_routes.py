@@ -162,7 +162,7 @@ def add_followup(customer_id: IdPath, body: FollowUpIn, user: CurrentUser, sessi
 def list_followups(customer_id: IdPath, user: CurrentUser, session: Db) -> list[FollowUpOut]:
     service.get_customer(session, user, customer_id)
     rows = session.scalars(
-        select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.id)
+        select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.seq)
     )
     return [FollowUpOut.model_validate(f) for f in rows]
 
@@ -178,7 +178,7 @@ def add_deal(customer_id: IdPath, body: DealIn, user: CurrentUser, session: Db) 
 def list_deals(customer_id: IdPath, user: CurrentUser, session: Db) -> list[DealOut]:
     service.get_customer(session, user, customer_id)
     rows = session.scalars(
-        select(Deal).where(Deal.customer_id == customer_id).order_by(Deal.signed_at, Deal.id)
+        select(Deal).where(Deal.customer_id == customer_id).order_by(Deal.signed_at, Deal.seq)
     )
     return [DealOut.model_validate(d) for d in rows]
 
@@ -198,16 +198,18 @@ def list_events(customer_id: IdPath, user: CurrentUser, session: Db) -> list[Eve
 
 @router.get("/{customer_id}/timeline")
 def timeline(customer_id: IdPath, user: CurrentUser, session: Db) -> list[TimelineItem]:
-    """Events, follow-ups and deals, oldest first; at equal times events come first, then by id."""
+    """Events, follow-ups and deals, oldest first; equal times keep the order they were recorded in."""
     service.get_customer(session, user, customer_id)
-    items = [TimelineItem(type="event", at=e.at, event=e) for e in _events(session, customer_id)]
+    items = [TimelineItem(type="event", at=e.at, seq=e.seq, event=e) for e in _events(session, customer_id)]
     items += [
-        TimelineItem(type="followup", at=f.at, followup=f) for f in list_followups(customer_id, user, session)
+        TimelineItem(type="followup", at=f.at, seq=f.seq, followup=f)
+        for f in list_followups(customer_id, user, session)
     ]
     items += [
-        TimelineItem(type="deal", at=d.signed_at, deal=d) for d in list_deals(customer_id, user, session)
+        TimelineItem(type="deal", at=d.signed_at, seq=d.seq, deal=d)
+        for d in list_deals(customer_id, user, session)
     ]
-    return sorted(items, key=lambda item: item.at)
+    return sorted(items, key=lambda item: (item.at, item.seq))
 
 
 @router.delete("/{customer_id}", status_code=204)

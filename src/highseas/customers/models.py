@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from highseas.db import Base, Instant, value_enum
@@ -75,6 +75,15 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(Instant())
     updated_at: Mapped[datetime] = mapped_column(Instant())
     deleted_at: Mapped[datetime | None] = mapped_column(Instant())
+    # How many events, follow-ups and deals have been recorded for this customer. Each of them
+    # takes the next number, so a timeline keeps the order recorded even when times tie (a frozen
+    # clock, or a follow-up dated to the second of an event).
+    record_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def next_record_seq(self) -> int:
+        """Call with the row locked (or compare-and-set): the sequence is per customer."""
+        self.record_seq += 1
+        return self.record_seq
 
 
 class FollowUp(Base):
@@ -87,6 +96,7 @@ class FollowUp(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(Instant())
     created_at: Mapped[datetime] = mapped_column(Instant())
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Deal(Base):
@@ -99,3 +109,4 @@ class Deal(Base):
     signed_at: Mapped[datetime] = mapped_column(Instant())
     repurchase: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(Instant())
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -114,6 +114,7 @@ class FollowUpOut(BaseModel):
     kind: str
     content: str
     at: datetime
+    seq: int
 
 
 class DealIn(BaseModel):
@@ -130,6 +131,7 @@ class DealOut(BaseModel):
     amount: Decimal
     signed_at: datetime
     repurchase: bool
+    seq: int
 
 
 class EventOut(BaseModel):
@@ -142,11 +144,13 @@ class EventOut(BaseModel):
     rule_id: int | None
     reason: str | None
     at: datetime
+    seq: int
 
 
 class TimelineItem(BaseModel):
     type: Literal["event", "followup", "deal"]
     at: datetime
+    seq: int  # the customer's record number: the order things were recorded in
     event: EventOut | None = None
     followup: FollowUpOut | None = None
     deal: DealOut | None = None

@@ -167,6 +167,7 @@ def create_customer(
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,
+        record_seq=1,
     )
     session.add(customer)
     session.flush()
@@ -179,6 +180,7 @@ def create_customer(
         to_user_id=owner_id,
         actor_id=actor.id,
         at=now,
+        seq=1,
     )
     refresh_due(session, customer)
     session.flush()
@@ -253,6 +255,7 @@ def log_followup(
         content=content or "",
         at=when,
         created_at=clock.now(),
+        seq=customer.next_record_seq(),
     )
     session.add(followup)
     if customer.last_followup_at is None or when > customer.last_followup_at:
@@ -279,6 +282,7 @@ def record_deal(
         signed_at=when,
         repurchase=customer.won,
         created_at=clock.now(),
+        seq=customer.next_record_seq(),
     )
     session.add(deal)
     customer.won = True

@@ -20,6 +20,7 @@ def record_event(
     to_user_id: int | None,
     actor_id: int | None,
     reason: str | None = None,
+    seq: int,
     rule_id: int | None = None,
     at: datetime | None = None,
 ) -> OwnershipEvent:
@@ -33,6 +34,7 @@ def record_event(
         reason=reason,
         rule_id=rule_id,
         at=at or clock.now(),
+        seq=seq,
     )
     session.add(event)
     return event

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from highseas.db import Base, Instant, value_enum
@@ -43,6 +43,7 @@ class OwnershipEvent(Base):
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("recycle_rule.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(Instant())
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # see Customer.record_seq
 
 
 class Reminder(Base):

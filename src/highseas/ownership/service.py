@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import literal, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -86,18 +86,20 @@ def move_ownership(
         "locked": False,
         "pool_id": target_pool,
         "updated_at": now,
+        "record_seq": Customer.record_seq + 1,
     }
     if to_user_id is None:
         values |= {"previous_owner_id": expected, "released_at": now, "claimed_at": None}
     else:
         values |= {"claimed_at": now}
-    changed = session.execute(
+    seq = session.scalar(
         update(Customer)
         .where(Customer.id == customer.id, owner_test, Customer.deleted_at.is_(None))
         .values(values)
-        .execution_options(synchronize_session="evaluate")
+        .returning(Customer.record_seq)
+        .execution_options(synchronize_session="fetch")
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if seq is None:
         raise conflict
     record_event(
         session,
@@ -109,6 +111,7 @@ def move_ownership(
         actor_id=actor_id,
         reason=reason,
         at=now,
+        seq=seq,
     )
     refresh_due(session, customer)
     session.flush()
@@ -272,11 +275,26 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
     theirs = Customer.owner_id == user_id
     kind = EventKind.TRANSFER if transfer_to is not None else EventKind.RELEASE
     session.flush()
+    # The leaving user's row lock stops new customers reaching them; locking their customers
+    # stops a last release or follow-up of theirs from slipping between the two statements below.
+    session.execute(
+        select(func.count()).select_from(select(Customer.id).where(theirs).with_for_update().subquery())
+    )
     session.execute(
         table_of(OwnershipEvent)
         .insert()
         .from_select(
-            ["customer_id", "kind", "from_user_id", "to_user_id", "pool_id", "actor_id", "reason", "at"],
+            [
+                "customer_id",
+                "kind",
+                "from_user_id",
+                "to_user_id",
+                "pool_id",
+                "actor_id",
+                "reason",
+                "at",
+                "seq",
+            ],
             select(
                 Customer.id,
                 literal(kind.value),
@@ -286,10 +304,16 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
                 literal(actor.id),
                 literal(DEACTIVATION_REASON),
                 literal(now, OwnershipEvent.at.type),
+                Customer.record_seq + 1,
             ).where(theirs),
         )
     )
-    moved: dict[str, object] = {"owner_id": transfer_to, "locked": False, "updated_at": now}
+    moved: dict[str, object] = {
+        "owner_id": transfer_to,
+        "locked": False,
+        "updated_at": now,
+        "record_seq": Customer.record_seq + 1,
+    }
     if transfer_to is None:
         moved |= {"previous_owner_id": user_id, "released_at": now, "claimed_at": None}
         moved |= {"due_at": None, "due_rule_id": None, "remind_at": None}

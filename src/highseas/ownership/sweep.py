@@ -29,7 +29,17 @@ from highseas.ownership.models import EventKind, JobLock, OwnershipEvent, Remind
 
 _customer = table_of(Customer)
 _event = table_of(OwnershipEvent)
-_EVENT_COLUMNS = ["customer_id", "kind", "from_user_id", "to_user_id", "pool_id", "actor_id", "rule_id", "at"]
+_EVENT_COLUMNS = [
+    "customer_id",
+    "kind",
+    "from_user_id",
+    "to_user_id",
+    "pool_id",
+    "actor_id",
+    "rule_id",
+    "at",
+    "seq",
+]
 
 
 @dataclass
@@ -61,10 +71,11 @@ def _recycled_values(now: datetime, previous_owner: ColumnElement[int]) -> dict[
         "due_rule_id": None,
         "remind_at": None,
         "updated_at": literal(now, _customer.c.updated_at.type),
+        "record_seq": _customer.c.record_seq + 1,
     }
 
 
-def _event_rows(source: object, now: datetime) -> list[ColumnElement[object]]:
+def _event_rows(source: object, now: datetime, seq: ColumnElement[int]) -> list[ColumnElement[object]]:
     c = source.c  # type: ignore[attr-defined]
     return [
         c.id,
@@ -75,6 +86,7 @@ def _event_rows(source: object, now: datetime) -> list[ColumnElement[object]]:
         literal(None),
         c.due_rule_id,
         literal(now, _event.c.at.type),
+        seq,
     ]
 
 
@@ -103,10 +115,11 @@ def _recycle_postgresql(session: Session, now: datetime) -> Counts:
         update(_customer)
         .where(_customer.c.id == due.c.id)
         .values(_recycled_values(now, due.c.owner_id))
-        .returning(due.c.id, due.c.owner_id, due.c.pool_id, due.c.due_rule_id)
+        .returning(due.c.id, due.c.owner_id, due.c.pool_id, due.c.due_rule_id, _customer.c.record_seq)
         .cte("moved")
     )
-    logged = insert(_event).from_select(_EVENT_COLUMNS, select(*_event_rows(moved, now))).cte("logged")
+    events = select(*_event_rows(moved, now, moved.c.record_seq))
+    logged = insert(_event).from_select(_EVENT_COLUMNS, events).cte("logged")
     counts = (
         select(moved.c.due_rule_id, moved.c.owner_id, func.count())
         .group_by(moved.c.due_rule_id, moved.c.owner_id)
@@ -119,7 +132,10 @@ def _recycle_sqlite(session: Session, now: datetime) -> Counts:
     """Three statements over the same rows: the transaction holds SQLite's single write lock."""
     counts = [tuple(row) for row in session.execute(_count_due(now))]
     session.execute(
-        insert(_event).from_select(_EVENT_COLUMNS, select(*_event_rows(_customer, now)).where(_is_due(now)))
+        insert(_event).from_select(
+            _EVENT_COLUMNS,
+            select(*_event_rows(_customer, now, _customer.c.record_seq + 1)).where(_is_due(now)),
+        )
     )
     session.execute(update(_customer).where(_is_due(now)).values(_recycled_values(now, _customer.c.owner_id)))
     return counts  # type: ignore[return-value]
