@@ -15,7 +15,7 @@ from highseas.db import database_url, make_engine, session_scope
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
 from highseas.ownership.sweep import SweepReport, sweep
-from highseas.pools.models import RecycleRule
+from highseas.pools.models import Pool, RecycleRule
 from highseas.schema import migrate
 
 app = typer.Typer(help="HighSeas — public-pool management (公海管理) for sales teams.", no_args_is_help=True)
@@ -59,16 +59,13 @@ def _print_report(report: SweepReport) -> None:
     engine = make_engine()
     with session_scope(engine) as session:
         rules = {r.id: r for r in session.scalars(select(RecycleRule))}
+        pools = {p.id: p.name for p in session.scalars(select(Pool))}
         names = {u.id: u.name or u.username for u in session.scalars(select(User))}
     by_rule = Table("rule", "pool", "kind", "days", "grades", "customers", title="per rule")
     for rule_id, n in sorted(report.by_rule.items()):
-        rule = rules.get(rule_id)
-        if rule is None:
-            by_rule.add_row(str(rule_id), "?", "?", "?", "?", str(n))
-        else:
-            by_rule.add_row(
-                str(rule.id), str(rule.pool_id), rule.kind.value, str(rule.days), rule.grades or "all", str(n)
-            )
+        rule = rules[rule_id]
+        pool = pools.get(rule.pool_id, str(rule.pool_id))
+        by_rule.add_row(str(rule.id), pool, rule.kind.value, str(rule.days), rule.grades or "all", str(n))
     console.print(by_rule)
     by_owner = Table("owner", "customers", title="per owner")
     for owner_id, n in sorted(report.by_owner.items(), key=lambda item: -item[1]):
