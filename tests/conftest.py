@@ -107,6 +107,23 @@ def engine(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
         yield engine
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_engine(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One database per test module, for modules whose tests share one populated company."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module") / "highseas.db"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("postgresql_engine")
+        reset_database(engine)
+        yield engine
+
+
 @dataclass
 class Org:
     """A small company with the personas every permission test needs.

@@ -12,24 +12,21 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
 from highseas.api.app import create_app
 from highseas.customers.models import Customer
-from highseas.db import make_engine
 from highseas.org.models import User
 from highseas.pools.models import Pool
-from tests.conftest import START, build_org, reset_database
+from tests.conftest import START, build_org
 from tests.http.conftest import Api, Caller, error_code
 
 VIEWS = ("mine", "pool", "team", "all")
@@ -137,27 +134,17 @@ def hide(api: Api) -> Hidden:
     )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def hidden(
-    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Hidden]:
+@pytest.fixture(scope="module")
+def hidden(module_engine: Engine) -> Iterator[Hidden]:
     """One company per database, shared by this module's tests: they only read, or put back what
     they change (pool settings, a capacity), except the claim test, which works on its own customer."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("hidden") / "highseas.db"
-        shutil.copy(sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        engine = request.getfixturevalue("postgresql_engine")
-        reset_database(engine)
+    engine = module_engine
     clock.set_now(START)
     try:
         with TestClient(create_app(engine)) as client:
             yield hide(Api(org=build_org(engine), client=client))
     finally:
         clock.set_now(None)
-        if request.param == "sqlite":
-            engine.dispose()
 
 
 class Crawl:

@@ -12,28 +12,25 @@ and every expectation is computed from the database as it is when the test runs.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
 from highseas.api.app import create_app
 from highseas.auth.permissions import can_see_customer
 from highseas.customers.models import Customer
-from highseas.db import make_engine
 from highseas.org.models import Role, User
 from highseas.org.service import manages
 from highseas.ownership.models import OwnershipEvent
 from highseas.pools.service import visible_pool_ids
-from tests.conftest import START, build_org, reset_database
+from tests.conftest import START, build_org
 from tests.http.conftest import PERSONAS, Api, Caller, error_code
 
 VIEWS = ("mine", "pool", "team", "all")
@@ -115,17 +112,9 @@ def seed(api: Api) -> Population:
     return population
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def population(
-    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Population]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("visibility") / "highseas.db"
-        shutil.copy(sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        engine = request.getfixturevalue("postgresql_engine")
-        reset_database(engine)
+@pytest.fixture(scope="module")
+def population(module_engine: Engine) -> Iterator[Population]:
+    engine = module_engine
     clock.set_now(START)
     try:
         org = build_org(engine)
@@ -135,8 +124,6 @@ def population(
             yield seeded
     finally:
         clock.set_now(None)
-        if request.param == "sqlite":
-            engine.dispose()
 
 
 @pytest.fixture

@@ -18,25 +18,23 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from highseas import clock
 from highseas.api.app import create_app
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer, soft_delete
-from highseas.db import make_engine, session_scope
+from highseas.db import session_scope
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool, update_pool
-from tests.conftest import START, Org, build_org, reset_database
+from tests.conftest import START, Org, build_org
 from tests.http.conftest import Api, Caller
 
 MISSING_ID = 987_654
@@ -73,17 +71,9 @@ class World:
         return self.org.run(service, *args, **kwargs)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def world(
-    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("permissions") / "highseas.db"
-        shutil.copy(sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        engine = request.getfixturevalue("postgresql_engine")
-        reset_database(engine)
+@pytest.fixture(scope="module")
+def world(module_engine: Engine) -> Iterator[World]:
+    engine = module_engine
     clock.set_now(START)
     try:
         org = build_org(engine)
@@ -97,8 +87,6 @@ def world(
             yield World(api=Api(org=org, client=client), org=org, west_pool_id=west_leads.id)
     finally:
         clock.set_now(None)
-        if request.param == "sqlite":
-            engine.dispose()
 
 
 @pytest.fixture
