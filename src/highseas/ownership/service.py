@@ -217,6 +217,20 @@ def _receiving_user(session: Session, actor: User, customer: Customer, user_id: 
     return target
 
 
+def _hand_to(session: Session, actor: User, customer: Customer, target: User, kind: EventKind) -> Customer:
+    """Assign or transfer: the target's capacity is counted under their row lock."""
+    users = lock_users(session, [target.id])
+    ensure_capacity(session, users[target.id], company_settings(session), adding=1)
+    return move_ownership(
+        session,
+        customer,
+        kind=kind,
+        to_user_id=target.id,
+        actor_id=actor.id,
+        conflict=errors.AlreadyOwned("the customer changed hands meanwhile; look again"),
+    )
+
+
 def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
     customer = _visible_customer(session, actor, customer_id)
     target = _receiving_user(session, actor, customer, user_id)
@@ -224,16 +238,7 @@ def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Cus
         raise errors.Forbidden("you may not assign this customer to that user")
     if customer.owner_id == target.id:
         raise errors.AlreadyOwned(f"{target.username!r} already owns this customer")
-    users = lock_users(session, [target.id])
-    ensure_capacity(session, users[target.id], company_settings(session), adding=1)
-    return move_ownership(
-        session,
-        customer,
-        kind=EventKind.ASSIGN,
-        to_user_id=target.id,
-        actor_id=actor.id,
-        conflict=errors.AlreadyOwned("the customer changed hands meanwhile; look again"),
-    )
+    return _hand_to(session, actor, customer, target, EventKind.ASSIGN)
 
 
 def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
@@ -246,16 +251,7 @@ def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> C
         raise errors.Forbidden("only an admin or a manager over both users may transfer")
     if owner.id == target.id:
         raise errors.InvalidInput("user_id", "the customer already belongs to that user")
-    users = lock_users(session, [owner.id, target.id])
-    ensure_capacity(session, users[target.id], company_settings(session), adding=1)
-    return move_ownership(
-        session,
-        customer,
-        kind=EventKind.TRANSFER,
-        to_user_id=target.id,
-        actor_id=actor.id,
-        conflict=errors.NotOwner("the customer changed hands meanwhile; look again"),
-    )
+    return _hand_to(session, actor, customer, target, EventKind.TRANSFER)
 
 
 def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: int | None) -> User:
