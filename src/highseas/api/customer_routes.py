@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath
-from highseas.auth.permissions import contact_hidden_pool_ids, contact_visible
+from highseas.auth.permissions import contact_hidden_pool_ids
 from highseas.customers import service
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.customers.schemas import (
@@ -41,10 +42,16 @@ class Presenter:
     """Turns customers into API bodies for one viewer, hiding contact details they may not see."""
 
     def __init__(self, session: Session, viewer: User) -> None:
-        self.hidden_pools = contact_hidden_pool_ids(session, viewer)
+        self.session = session
+        self.viewer = viewer
+
+    @cached_property
+    def hidden_pools(self) -> set[int]:
+        # Only unowned customers can hide their contacts: most responses never need this query.
+        return contact_hidden_pool_ids(self.session, self.viewer)
 
     def __call__(self, c: Customer) -> CustomerOut:
-        shown = contact_visible(c.owner_id, c.pool_id, self.hidden_pools)
+        shown = c.owner_id is not None or c.pool_id not in self.hidden_pools
         return CustomerOut(
             id=c.id,
             name=c.name,

@@ -120,7 +120,3 @@ def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
     return set(
         session.scalars(select(Pool.id).where(Pool.hide_contact.is_(True), Pool.id.not_in(administered)))
     )
-
-
-def contact_visible(customer_owner_id: int | None, customer_pool_id: int, hidden_pool_ids: set[int]) -> bool:
-    return customer_owner_id is not None or customer_pool_id not in hidden_pool_ids

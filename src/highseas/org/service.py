@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
 
 from highseas import clock, errors
 from highseas.auth.passwords import hash_password
@@ -48,15 +48,13 @@ def department_subtree(session: Session, department_id: int | None) -> set[int]:
     return found
 
 
-def department_ancestry(session: Session, department_id: int | None) -> set[int]:
-    """The department and every department above it."""
-    parents = _parents(session)
-    found: set[int] = set()
-    current = department_id
-    while current is not None and current not in found:
-        found.add(current)
-        current = parents.get(current)
-    return found
+def department_ancestry(department_id: int | None) -> Select[tuple[int]]:
+    """The department and every department above it, as one recursive query."""
+    start = select(Department.id, Department.parent_id).where(Department.id == department_id)
+    up = start.cte("ancestry", recursive=True)
+    parent = aliased(Department)
+    up = up.union_all(select(parent.id, parent.parent_id).join(up, parent.id == up.c.parent_id))
+    return select(up.c.id)
 
 
 def create_user(

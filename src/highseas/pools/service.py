@@ -109,7 +109,7 @@ def get_pool(session: Session, pool_id: int) -> Pool:
 def member_pool_ids(session: Session, user: User) -> set[int]:
     """Pools the user belongs to: by name, or through their department or any department above it."""
     by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == user.id)
-    departments = department_ancestry(session, user.department_id)
+    departments = department_ancestry(user.department_id)
     by_department = select(PoolMemberDepartment.pool_id).where(
         PoolMemberDepartment.department_id.in_(departments)
     )
