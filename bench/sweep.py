@@ -9,7 +9,7 @@ What it measures
       :func:`highseas.db.session_scope`, commit included — recycle lock, the recycling itself,
       the per-rule and per-owner counts of its report, the reminders that came due and the job
       stamp;
-    * the floor: hand-written SQL that recycles the same customers — the eight columns the
+    * the floor: hand-written SQL that recycles the same customers — the nine columns the
       product sets — and appends the same ``recycle`` event for each, in one transaction.
 
     and prints ``ratio = sweep_s / floor_s`` (the target is ≤ 1.5) plus the process's peak
@@ -25,11 +25,14 @@ Why the floor is what it is
     product does on top of the recycling: the recycle lock, the counts of its report, the
     reminders and the job stamp. The ratio is the price of those, of SQLAlchemy and of the session.
 
-Both contenders start from the same bytes: the data is built once, snapshotted (SQLite: a copy of
-the database file; PostgreSQL: ``CREATE TABLE … AS`` copies, restored into freshly truncated
-tables and vacuumed before every run) and the runs alternate (product, floor, floor, product, …).
-The best time of each is reported, and every run must leave the same fingerprint of the customer
-table and the event log.
+Both contenders start from the same data: it is built once, snapshotted (SQLite: a copy of the
+database file; PostgreSQL: ``CREATE TABLE … AS`` copies, restored into freshly truncated tables,
+vacuumed, analysed and checkpointed before every run) and the runs alternate (product, floor,
+floor, product, …). The best time of each is reported, and every run must recycle the same
+customers and leave the same fingerprint of the customer table and of the event log. SQLite gets
+no planner statistics unless ``--analyze`` is given, because HighSeas never gathers them there.
+The time of each statement the product sends is logged, and the JSON reports the reminder
+``INSERT`` separately (``sweep_reminders_s``) since it is work the floor does not do.
 
 Data is generated with set-based SQL only (``generate_series`` on PostgreSQL, a recursive CTE on
 SQLite) from a portable integer hash of the row number and ``--seed``, so both databases get the
@@ -57,7 +60,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,8 +200,8 @@ def customer_insert(dialect: str) -> str:
 
 
 CLAIM_EVENTS = """
-    INSERT INTO ownership_event (customer_id, kind, from_user_id, to_user_id, pool_id, actor_id, at)
-    SELECT id, 'claim', NULL, owner_id, pool_id, owner_id, claimed_at FROM customer
+    INSERT INTO ownership_event (customer_id, kind, from_user_id, to_user_id, pool_id, actor_id, at, seq)
+    SELECT id, 'claim', NULL, owner_id, pool_id, owner_id, claimed_at, 1 FROM customer
 """
 
 PAST_REMINDERS = f"""
@@ -218,22 +221,27 @@ FLOOR_POSTGRESQL = f"""
         SELECT id, owner_id, pool_id, due_rule_id FROM customer WHERE {DUE} FOR UPDATE
     ), moved AS (
         UPDATE customer SET owner_id = NULL, previous_owner_id = due.owner_id, released_at = :now,
-            claimed_at = NULL, due_at = NULL, due_rule_id = NULL, remind_at = NULL, updated_at = :now
+            claimed_at = NULL, due_at = NULL, due_rule_id = NULL, remind_at = NULL, updated_at = :now,
+            record_seq = customer.record_seq + 1
         FROM due WHERE customer.id = due.id
-        RETURNING due.id, due.owner_id, due.pool_id, due.due_rule_id
+        RETURNING due.id, due.owner_id, due.pool_id, due.due_rule_id, customer.record_seq
     )
-    INSERT INTO ownership_event (customer_id, kind, from_user_id, to_user_id, pool_id, actor_id, rule_id, at)
-    SELECT id, 'recycle', owner_id, NULL, pool_id, NULL, due_rule_id, :now FROM moved
+    INSERT INTO ownership_event
+        (customer_id, kind, from_user_id, to_user_id, pool_id, actor_id, rule_id, at, seq)
+    SELECT id, 'recycle', owner_id, NULL, pool_id, NULL, due_rule_id, :now, record_seq FROM moved
 """
 
 FLOOR_SQLITE_EVENTS = f"""
-    INSERT INTO ownership_event (customer_id, kind, from_user_id, to_user_id, pool_id, actor_id, rule_id, at)
-    SELECT id, 'recycle', owner_id, NULL, pool_id, NULL, due_rule_id, :now FROM customer WHERE {DUE}
+    INSERT INTO ownership_event
+        (customer_id, kind, from_user_id, to_user_id, pool_id, actor_id, rule_id, at, seq)
+    SELECT id, 'recycle', owner_id, NULL, pool_id, NULL, due_rule_id, :now, record_seq + 1
+    FROM customer WHERE {DUE}
 """
 
 FLOOR_SQLITE_UPDATE = f"""
     UPDATE customer SET owner_id = NULL, previous_owner_id = owner_id, released_at = :now,
-        claimed_at = NULL, due_at = NULL, due_rule_id = NULL, remind_at = NULL, updated_at = :now
+        claimed_at = NULL, due_at = NULL, due_rule_id = NULL, remind_at = NULL, updated_at = :now,
+        record_seq = record_seq + 1
     WHERE {DUE}
 """
 
@@ -241,7 +249,7 @@ CUSTOMER_FINGERPRINT = """
     SELECT count(*), count(owner_id), sum(coalesce(owner_id, 0)), sum(coalesce(previous_owner_id, 0)),
         count(released_at), sum(coalesce(released_at, 0) % 1000003), count(claimed_at),
         sum(coalesce(due_at, 0) % 1000003), sum(coalesce(due_rule_id, 0)), count(remind_at),
-        sum(updated_at % 1000003)
+        sum(updated_at % 1000003), sum(record_seq)
     FROM customer
 """
 
@@ -284,12 +292,18 @@ class Target(Protocol):
 
 
 class SqliteTarget:
-    """A database file; each run gets a byte-for-byte copy of the built one."""
+    """A database file; each run gets a byte-for-byte copy of the built one.
+
+    HighSeas never runs ``ANALYZE`` on SQLite, so by default neither does the benchmark: the
+    planner works without statistics, as it does in production. ``analyze`` gathers them into the
+    copy the runs start from.
+    """
 
     dialect = "sqlite"
 
-    def __init__(self, path: Path, workdir: Path) -> None:
+    def __init__(self, path: Path, workdir: Path, analyze: bool = False) -> None:
         self.path = path
+        self.analyze = analyze
         self.template = workdir / "template.db"
         self.run_path = workdir / "run.db"
         self._build = make_engine(f"sqlite:///{path}")
@@ -300,10 +314,13 @@ class SqliteTarget:
 
     def snapshot(self) -> None:
         self._build.dispose()
-        with sqlite3.connect(self.path) as connection:
+        with closing(sqlite3.connect(self.path)) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.close()
         shutil.copyfile(self.path, self.template)
+        if self.analyze:
+            with closing(sqlite3.connect(self.template)) as connection:
+                connection.execute("ANALYZE")
+                connection.commit()
 
     def fresh(self) -> Engine:
         self._dispose_run()
@@ -382,11 +399,12 @@ def _require_empty(engine: Engine, url: str) -> None:
         sys.exit(f"{url} is not empty ({len(tables)} tables); the benchmark needs an empty database")
 
 
-def open_target(db: str, workdir: Path) -> Target:
+def open_target(db: str, workdir: Path, analyze: bool = False) -> Target:
     """``sqlite``: a new file in ``workdir``; ``postgresql``: the ``highseas_bench`` database,
-    created if missing and emptied; a URL: that database, which must be empty."""
+    created if missing and emptied; a URL: that database, which must be empty. ``analyze`` only
+    matters on SQLite (PostgreSQL tables are always vacuumed and analysed, as autovacuum would)."""
     if db == "sqlite":
-        return SqliteTarget(workdir / "highseas.db", workdir)
+        return SqliteTarget(workdir / "highseas.db", workdir, analyze)
     if db == "postgresql":
         _ensure_postgresql_database(SERVER_URL, BENCH_DATABASE)
         target = PostgresqlTarget(f"{SERVER_URL}/{BENCH_DATABASE}")
@@ -401,7 +419,7 @@ def open_target(db: str, workdir: Path) -> Target:
         path = Path(url.database)
         if path.exists() and path.stat().st_size > 0:
             sys.exit(f"{path} exists; the benchmark needs an empty database")
-        return SqliteTarget(path, workdir)
+        return SqliteTarget(path, workdir, analyze)
     if url.get_backend_name() != "postgresql":
         sys.exit(f"unsupported database {url.get_backend_name()!r}: use SQLite or PostgreSQL")
     target = PostgresqlTarget(db)
@@ -470,7 +488,8 @@ def build(target: Target, rows: int, seed: int) -> Built:
         generate_s = generate()
     with engine.connect() as connection:
         due = connection.scalar(text(f"SELECT count(*) FROM customer WHERE {DUE}"), {"now": now}) or 0
-    log(f"due at {NOW.isoformat()}: {due:,} of {rows:,} ({due / rows:.1%}); {reminders:,} past reminders")
+    log(f"due at {NOW.isoformat()}: {due:,} of {rows:,} ({due / rows:.1%})")
+    log(f"history: {events:,} claim events, {reminders:,} reminders already sent")
     with timed("snapshot"):
         target.snapshot()
     return Built(generate_s, refresh_s, due, events, reminders)
@@ -571,7 +590,8 @@ def measure(target: Target, repeat: int) -> dict[str, list[Run]]:
     return runs
 
 
-def check_same_work(runs: dict[str, list[Run]], expected_due: int) -> None:
+def check_same_work(runs: dict[str, list[Run]], expected_due: int) -> int:
+    """Every run recycled the customers due and left the same data; returns the events written."""
     every = [run for name in runs for run in runs[name]]
     recycled = {run.recycled for run in every}
     prints = {run.fingerprint for run in every}
@@ -582,7 +602,10 @@ def check_same_work(runs: dict[str, list[Run]], expected_due: int) -> None:
     events = next(iter(prints))[1][0]
     if events != expected_due:
         raise AssertionError(f"{events} recycle events for {expected_due} recycled customers")
+    if len({run.reminded for run in runs["sweep"]}) != 1:
+        raise AssertionError("the product's runs sent different numbers of reminders")
     log(f"checked: every run recycled {expected_due:,} customers and wrote {events:,} recycle events")
+    return events
 
 
 def peak_mb() -> float:
@@ -600,6 +623,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000, help="owned customers (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=1, help="varies the generated data (default 1)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each contender (default 2)")
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="SQLite: gather planner statistics (ANALYZE) before the runs; HighSeas itself never does",
+    )
     args = parser.parse_args(argv)
     if args.rows < 1 or args.repeat < 1 or args.seed < 0:
         parser.error("--rows and --repeat must be positive, --seed not negative")
@@ -610,14 +638,18 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     clock.set_now(NOW)
     with tempfile.TemporaryDirectory(prefix="highseas-bench-") as workdir:
-        target = open_target(args.db, Path(workdir))
+        target = open_target(args.db, Path(workdir), args.analyze)
+        analyzed = args.analyze or target.dialect == "postgresql"
         try:
-            log(f"benchmark: recycle sweep, {target.dialect}, {args.rows:,} customers, seed {args.seed}")
+            log(
+                f"benchmark: recycle sweep, {target.dialect}, {args.rows:,} customers, seed {args.seed}"
+                + (", planner statistics gathered" if analyzed else ", no planner statistics (as shipped)")
+            )
             built = build(target, args.rows, args.seed)
             runs = measure(target, args.repeat)
         finally:
             target.close()
-    check_same_work(runs, built.due)
+    events = check_same_work(runs, built.due)
     best_sweep = min(runs["sweep"], key=lambda run: run.seconds)
     sweep_s = best_sweep.seconds
     floor_s = min(run.seconds for run in runs["floor"])
@@ -627,8 +659,9 @@ def main(argv: list[str] | None = None) -> None:
         "db": target.dialect,
         "rows": args.rows,
         "seed": args.seed,
+        "analyzed": analyzed,
         "recycled": built.due,
-        "events": built.due,
+        "events": events,
         "reminded": runs["sweep"][0].reminded,
         "sweep_s": round(sweep_s, 3),
         "floor_s": round(floor_s, 3),

@@ -80,25 +80,35 @@ def _candidate_due(rule: FromClause, c: FromClause) -> ColumnElement[int]:
 
 
 def refresh_due_dates(session: Session, *where: ColumnElement[bool]) -> None:
-    """Recompute the deadline of every owned customer matching ``where``, in three statements:
-    the earliest candidate due date, the lowest-id rule reaching it, then that rule's reminder."""
+    """Recompute the deadline of every owned customer matching ``where`` in one UPDATE: the
+    earliest candidate due date, the lowest-id rule reaching it, and that rule's reminder.
+
+    One pass matters on PostgreSQL, where every UPDATE rewrites each row and its index entries.
+    """
     session.flush()
     c = _customers
     owned = and_(c.c.owner_id.is_not(None), c.c.deleted_at.is_(None), *where)
-    rule = table_of(RecycleRule).alias("candidate")
-    matching = and_(rule.c.pool_id == c.c.pool_id, _applies(rule, c))
-    earliest = select(func.min(_candidate_due(rule, c))).where(matching).scalar_subquery()
-    session.execute(update(c).where(owned).values(due_at=earliest))
-    reaching = (
-        select(func.min(rule.c.id)).where(matching, _candidate_due(rule, c) == c.c.due_at).scalar_subquery()
+
+    def matching(rule: FromClause) -> ColumnElement[bool]:
+        return and_(rule.c.pool_id == c.c.pool_id, _applies(rule, c))
+
+    first, second, third = (RecycleRule.__table__.alias(name) for name in ("first", "second", "third"))
+    earliest = (
+        select(func.min(_candidate_due(first, c))).where(matching(first)).correlate(c).scalar_subquery()
     )
-    session.execute(update(c).where(owned).values(due_rule_id=reaching))
-    remind = (
-        select(c.c.due_at - rule.c.remind_days_before * literal(DAY_MICROS))
-        .where(rule.c.id == c.c.due_rule_id)
+    reaching = (
+        select(func.min(second.c.id))
+        .where(matching(second), _candidate_due(second, c) == earliest)
+        .correlate(c)
         .scalar_subquery()
     )
-    session.execute(update(c).where(owned).values(remind_at=remind))
+    remind = (
+        select(_candidate_due(third, c) - third.c.remind_days_before * literal(DAY_MICROS))
+        .where(third.c.id == reaching)
+        .correlate(c)
+        .scalar_subquery()
+    )
+    session.execute(update(c).where(owned).values(due_at=earliest, due_rule_id=reaching, remind_at=remind))
     expire_loaded_customers(session)
 
 

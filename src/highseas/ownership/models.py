@@ -50,11 +50,13 @@ class Reminder(Base):
     """The owner was told that ``customer_id`` drops at ``due_at``; one per customer and due date."""
 
     __tablename__ = "reminder"
-    __table_args__ = (Index("ix_reminder_customer_due", "customer_id", "due_at"),)
+    # One index that answers "was this owner told of this due date?" by itself: with a separate
+    # user_id index SQLite's planner (without statistics) scans every reminder of the owner.
+    __table_args__ = (Index("ix_reminder_customer_due_user", "customer_id", "due_at", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("recycle_rule.id", ondelete="SET NULL"))
     due_at: Mapped[datetime] = mapped_column(Instant())
     created_at: Mapped[datetime] = mapped_column(Instant())

@@ -1,7 +1,7 @@
 """The public-pool rules as plain functions: no database, no HTTP, table-tested.
 
 The set-based SQL in :mod:`highseas.ownership.due` computes the same due dates for many customers
-at once; ``tests/unit/test_due_sql_agrees.py`` keeps the two in step.
+at once; ``tests/service/test_due_sql_agrees.py`` keeps the two in step.
 """
 
 from __future__ import annotations
