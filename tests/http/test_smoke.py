@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tests.http.conftest import Api, error_code
 
 
@@ -30,3 +32,16 @@ def test_the_api_docs_load_nothing_from_the_internet(api: Api) -> None:
     assert page.status_code == 200
     assert "http://" not in page.text and "https://" not in page.text
     assert api.anonymous.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_changing_a_rule_moves_due_dates_at_once(api: Api) -> None:
+    pool = api.org.east_pool.id
+    rule = api.admin.post(f"/pools/{pool}/rules", {"kind": "no_deal", "days": 30}).json()
+    customer = api.admin.post("/customers", {"name": "杭州云帆", "pool_id": pool, "in_pool": True}).json()
+    claimed = api.rep.post(f"/customers/{customer['id']}/claim").json()
+    changed = api.admin.request("PUT", f"/rules/{rule['id']}", json={"kind": "no_deal", "days": 5})
+    assert changed.status_code == 200 and changed.json()["days"] == 5
+    due = api.rep.get(f"/customers/{customer['id']}").json()["due_at"]
+    assert (datetime.fromisoformat(due) - datetime.fromisoformat(claimed["claimed_at"])).days == 5
+    refused = api.rep.request("PUT", f"/rules/{rule['id']}", json={"kind": "no_deal", "days": 1})
+    assert (refused.status_code, error_code(refused)) == (403, "forbidden")

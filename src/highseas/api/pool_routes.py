@@ -103,11 +103,23 @@ def list_rules(pool_id: IdPath, user: CurrentUser, session: Db) -> list[RuleOut]
     return [rule_out(r) for r in service.pool_rules(session, pool_id)]
 
 
-@router.delete("/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: IdPath, user: CurrentUser, session: Db) -> Response:
+def _managed_rule(session: Session, user: User, rule_id: int) -> RecycleRule:
     rule = session.get(RecycleRule, rule_id)
     if rule is None or not can(session, user, Action.VIEW, service.get_pool(session, rule.pool_id)):
         raise errors.NotFound(f"no recycle rule {rule_id}")
     _managed_pool(session, user, rule.pool_id)
+    return rule
+
+
+@router.put("/rules/{rule_id}")
+def replace_rule(rule_id: IdPath, body: RuleIn, user: CurrentUser, session: Db) -> RuleOut:
+    """Change a rule; every customer it touches gets its due date and reminder moved at once."""
+    _managed_rule(session, user, rule_id)
+    return rule_out(service.update_rule(session, rule_id, service.RuleInput(**body.model_dump())))
+
+
+@router.delete("/rules/{rule_id}", status_code=204)
+def delete_rule(rule_id: IdPath, user: CurrentUser, session: Db) -> Response:
+    _managed_rule(session, user, rule_id)
     service.delete_rule(session, rule_id)
     return Response(status_code=204)
