@@ -90,7 +90,7 @@ def build(engine: Engine, rows: int, clients: int) -> tuple[int, list[str]]:
             text(
                 "INSERT INTO customer (name, grade, stage, tags, custom_fields, pool_id, won, locked,"
                 " created_at, updated_at)"
-                " SELECT 'Customer ' || i, substr('ABCDE', 1 + (i * 7919) % 5, 1), 'lead', '[]', '{}',"
+                " SELECT 'Customer ' || i, substr('ABCDE', 1 + i % 5, 1), 'lead', '[]', '{}',"
                 " :pool, false, false, :now, :now FROM generate_series(1, :rows) AS i"
             ),
             {"pool": pool_id, "now": now, "rows": rows},
