@@ -92,13 +92,13 @@ def ensure(session: Session, actor: User, action: Action, target: Target = None,
         raise errors.Forbidden(f"you may not {doing}")
 
 
-def visible_customers(session: Session, actor: User) -> ColumnElement[bool]:
+def visible_customers(session: Session, actor: User, pool_ids: set[int] | None = None) -> ColumnElement[bool]:
     """The SQL twin of ``can(…, Action.VIEW, customer)``: the customers ``actor`` may see at all."""
     if actor.role is Role.ADMIN:
         return true()
-    in_visible_pool = and_(
-        Customer.owner_id.is_(None), Customer.pool_id.in_(visible_pool_ids(session, actor))
-    )
+    if pool_ids is None:
+        pool_ids = visible_pool_ids(session, actor)
+    in_visible_pool = and_(Customer.owner_id.is_(None), Customer.pool_id.in_(pool_ids))
     clauses: list[ColumnElement[bool]] = [Customer.owner_id == actor.id, in_visible_pool]
     if actor.role is Role.MANAGER:
         clauses.append(Customer.owner_id.in_(managed_user_ids(session, actor)))

@@ -55,11 +55,13 @@ def decode_cursor(cursor: str) -> int:
         raise errors.InvalidInput("cursor", "is not a cursor this API returned") from None
 
 
-def _view_filter(session: Session, actor: User, query: CustomerQuery) -> ColumnElement[bool]:
+def _view_filter(
+    session: Session, actor: User, query: CustomerQuery, pool_ids: set[int]
+) -> ColumnElement[bool]:
     if query.view is View.MINE:
         return Customer.owner_id == actor.id
     if query.view is View.POOL:
-        return and_(Customer.owner_id.is_(None), Customer.pool_id.in_(visible_pool_ids(session, actor)))
+        return and_(Customer.owner_id.is_(None), Customer.pool_id.in_(pool_ids))
     if query.view is View.TEAM:
         if actor.role is Role.SALES:
             raise errors.Forbidden("the team view is for managers and admins")
@@ -96,10 +98,11 @@ def search_customers(
 ) -> tuple[list[Customer], str | None]:
     if not 1 <= query.limit <= MAX_PAGE:
         raise errors.InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
+    pool_ids = visible_pool_ids(session, actor)
     conditions = [
         Customer.deleted_at.is_(None),
-        visible_customers(session, actor),
-        _view_filter(session, actor, query),
+        visible_customers(session, actor, pool_ids),
+        _view_filter(session, actor, query, pool_ids),
     ]
     if query.pool_id is not None:
         conditions.append(Customer.pool_id == query.pool_id)
