@@ -21,7 +21,7 @@ from highseas.org.service import company_settings, get_user
 from highseas.ownership.due import refresh_due
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind
-from highseas.ownership.service import ensure_capacity, lock_users
+from highseas.ownership.service import ensure_capacity, lock_users, owned_by_actor
 from highseas.pools.models import Pool
 from highseas.pools.service import get_pool, is_pool_member
 
@@ -226,17 +226,6 @@ def _past_or_now(value: datetime | None, field_name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _owned_row_locked(session: Session, actor: User, customer_id: int) -> Customer:
-    # The row lock orders this write against a sweep that has already selected the customer:
-    # either the sweep sees the new follow-up or deal, or this sees that the customer is gone.
-    customer = get_live_customer(session, customer_id, for_update=True)
-    if not can_see_customer(session, actor, customer):
-        raise errors.NotFound(f"no customer {customer_id}")
-    if customer.owner_id != actor.id:
-        raise errors.NotOwner("only the owner can log this; claim the customer first")
-    return customer
-
-
 def log_followup(
     session: Session, actor: User, customer_id: int, kind: str, content: str, at: datetime | None = None
 ) -> FollowUp:
@@ -247,7 +236,9 @@ def log_followup(
             "kind", f"must be one of {', '.join(k.value for k in FollowUpKind)}"
         ) from None
     when = _past_or_now(at, "at")
-    customer = _owned_row_locked(session, actor, customer_id)
+    # The row lock orders this write against a sweep that has already selected the customer:
+    # either the sweep sees the new follow-up or deal, or this sees that the customer is gone.
+    customer = owned_by_actor(session, actor, customer_id, for_update=True)
     followup = FollowUp(
         customer_id=customer.id,
         user_id=actor.id,
@@ -274,7 +265,9 @@ def record_deal(
         raise errors.InvalidInput("amount", "must be above 0")
     amount = amount.quantize(CENT)
     when = _past_or_now(signed_at, "signed_at")
-    customer = _owned_row_locked(session, actor, customer_id)
+    # The row lock orders this write against a sweep that has already selected the customer:
+    # either the sweep sees the new follow-up or deal, or this sees that the customer is gone.
+    customer = owned_by_actor(session, actor, customer_id, for_update=True)
     deal = Deal(
         customer_id=customer.id,
         user_id=actor.id,

@@ -159,12 +159,11 @@ def claim(session: Session, actor: User, customer_id: int) -> Customer:
     )
 
 
-def _owned_by_actor(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
-    customer = get_live_customer(session, customer_id, for_update=for_update)
-    if not can_see_customer(session, actor, customer):
-        raise errors.NotFound(f"no customer {customer_id}")
+def owned_by_actor(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
+    """The actor's own customer: ``not_found`` if they may not see it, ``not_owner`` if not theirs."""
+    customer = _visible_customer(session, actor, customer_id, for_update)
     if customer.owner_id != actor.id:
-        raise errors.NotOwner("you do not own this customer")
+        raise errors.NotOwner("you do not own this customer; claim it first")
     return customer
 
 
@@ -175,7 +174,7 @@ def release(
     reason = (reason or "").strip()
     if not reason:
         raise errors.InvalidInput("reason", "say why you release this customer")
-    customer = _owned_by_actor(session, actor, customer_id)
+    customer = owned_by_actor(session, actor, customer_id)
     if pool_id is not None and pool_id != customer.pool_id:
         pool = session.get(Pool, pool_id)
         if pool is None or not can(session, actor, Action.VIEW, pool):
@@ -194,8 +193,8 @@ def release(
     )
 
 
-def _visible_customer(session: Session, actor: User, customer_id: int) -> Customer:
-    customer = get_live_customer(session, customer_id)
+def _visible_customer(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
+    customer = get_live_customer(session, customer_id, for_update=for_update)
     if not can_see_customer(session, actor, customer):
         raise errors.NotFound(f"no customer {customer_id}")
     return customer
@@ -327,7 +326,7 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
 def lock_customer(session: Session, actor: User, customer_id: int) -> Customer:
     """Exempt an owned customer from recycling, within the owner's lock cap."""
     me = lock_users(session, [actor.id])[actor.id]
-    customer = _owned_by_actor(session, me, customer_id, for_update=True)
+    customer = owned_by_actor(session, me, customer_id, for_update=True)
     if not customer.locked:
         settings = company_settings(session)
         cap = me.lock_cap if me.lock_cap is not None else settings.default_lock_cap
@@ -340,7 +339,7 @@ def lock_customer(session: Session, actor: User, customer_id: int) -> Customer:
 
 
 def unlock_customer(session: Session, actor: User, customer_id: int) -> Customer:
-    customer = _owned_by_actor(session, actor, customer_id, for_update=True)
+    customer = owned_by_actor(session, actor, customer_id, for_update=True)
     if customer.locked:
         customer.locked = False
         customer.updated_at = clock.now()
