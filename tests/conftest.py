@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -93,10 +94,13 @@ def reset_database(engine: Engine) -> None:
     ensure_required_rows(engine)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+@contextmanager
+def fresh_database(
+    request: pytest.FixtureRequest, sqlite_template: Path, directory: Path
+) -> Iterator[Engine]:
+    """An empty, migrated database of the kind the fixture is parametrised with."""
     if request.param == "sqlite":
-        path = tmp_path / "highseas.db"
+        path = directory / "highseas.db"
         shutil.copy(sqlite_template, path)
         engine = make_engine(f"sqlite:///{path}")
         yield engine
@@ -105,6 +109,12 @@ def engine(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
         engine = request.getfixturevalue("postgresql_engine")
         reset_database(engine)
         yield engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    with fresh_database(request, sqlite_template, tmp_path) as database:
+        yield database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -112,16 +122,8 @@ def module_engine(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """One database per test module, for modules whose tests share one populated company."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("module") / "highseas.db"
-        shutil.copy(sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-        yield engine
-        engine.dispose()
-    else:
-        engine = request.getfixturevalue("postgresql_engine")
-        reset_database(engine)
-        yield engine
+    with fresh_database(request, sqlite_template, tmp_path_factory.mktemp("module")) as database:
+        yield database
 
 
 @dataclass

@@ -110,7 +110,7 @@ class FollowUpOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     customer_id: int
-    user_id: Id
+    user_id: int
     kind: str
     content: str
     at: datetime
@@ -127,7 +127,7 @@ class DealOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     customer_id: int
-    user_id: Id
+    user_id: int
     amount: Decimal
     signed_at: datetime
     repurchase: bool
