@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
 
 from highseas import clock, errors
@@ -48,7 +48,7 @@ def department_subtree(session: Session, department_id: int | None) -> set[int]:
     return found
 
 
-def department_ancestry(department_id: int | None) -> Select[tuple[int]]:
+def department_ancestry(department_id: ColumnElement[int]) -> Select[tuple[int]]:
     """The department and every department above it, as one recursive query."""
     start = select(Department.id, Department.parent_id).where(Department.id == department_id)
     up = start.cte("ancestry", recursive=True)

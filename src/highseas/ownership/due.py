@@ -20,17 +20,16 @@ _customers = table_of(Customer)
 
 
 def rule_specs(session: Session, pool_id: int) -> list[RuleSpec]:
-    rules = session.scalars(select(RecycleRule).where(RecycleRule.pool_id == pool_id))
-    return [
-        RuleSpec(
-            id=r.id,
-            kind=r.kind.value,
-            days=r.days,
-            grades=r.grades,
-            only_not_won=r.only_not_won,
-            remind_days_before=r.remind_days_before,
+    # Plain columns rather than ORM objects: this runs on every claim, follow-up and deal.
+    r = RecycleRule
+    rows = session.execute(
+        select(r.id, r.kind, r.days, r.grades, r.only_not_won, r.remind_days_before).where(
+            r.pool_id == pool_id
         )
-        for r in rules
+    )
+    return [
+        RuleSpec(rule_id, kind.value, days, grades, not_won, remind)
+        for rule_id, kind, days, grades, not_won, remind in rows
     ]
 
 

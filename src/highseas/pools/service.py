@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import CompoundSelect, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -106,14 +107,22 @@ def get_pool(session: Session, pool_id: int) -> Pool:
     return pool
 
 
-def member_pool_ids(session: Session, user: User) -> set[int]:
-    """Pools the user belongs to: by name, or through their department or any department above it."""
-    by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == user.id)
-    departments = department_ancestry(user.department_id)
+@cache
+def _member_pools_query() -> CompoundSelect[int]:
+    # Built once: constructing this recursive statement costs more than running it, and every
+    # claim asks it.
+    by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == bindparam("user_id"))
+    departments = department_ancestry(bindparam("department_id"))
     by_department = select(PoolMemberDepartment.pool_id).where(
         PoolMemberDepartment.department_id.in_(departments)
     )
-    return set(session.scalars(by_user.union(by_department)))
+    return by_user.union(by_department)
+
+
+def member_pool_ids(session: Session, user: User) -> set[int]:
+    """Pools the user belongs to: by name, or through their department or any department above it."""
+    parameters = {"user_id": user.id, "department_id": user.department_id}
+    return set(session.scalars(_member_pools_query(), parameters))
 
 
 def is_pool_member(session: Session, user: User, pool_id: int) -> bool:
