@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath
 from highseas.auth.permissions import contact_hidden_pool_ids
 from highseas.customers import service
@@ -126,9 +125,6 @@ def get_customer(customer_id: IdPath, user: CurrentUser, session: Db) -> Custome
 @router.patch("/{customer_id}")
 def patch_customer(customer_id: IdPath, body: CustomerPatch, user: CurrentUser, session: Db) -> CustomerOut:
     changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "stage", "tags", "custom_fields"):
-        if required in changes and changes[required] is None:
-            raise errors.InvalidInput(required, "must not be null")
     return present(session, user, service.update_customer(session, user, customer_id, changes))
 
 

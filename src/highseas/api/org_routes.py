@@ -24,7 +24,6 @@ from highseas.org.schemas import (
     UserPatch,
 )
 from highseas.ownership.service import capacity_of, deactivate_user
-from highseas.pools.service import get_pool
 
 router = APIRouter(tags=["organisation"])
 
@@ -114,13 +113,4 @@ def get_settings(user: CurrentUser, session: Db) -> SettingsOut:
 @router.patch("/settings")
 def patch_settings(body: SettingsPatch, user: CurrentUser, session: Db) -> SettingsOut:
     ensure(session, user, Action.ADMINISTER, doing="change company settings")
-    settings = service.company_settings(session)
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("default_pool_id") is not None:
-        get_pool(session, changes["default_pool_id"])
-    for name, value in changes.items():
-        if value is None and name != "default_pool_id":
-            raise errors.InvalidInput(name, "must not be null")
-        setattr(settings, name, value)
-    session.flush()
-    return SettingsOut.model_validate(settings)
+    return SettingsOut.model_validate(service.update_settings(session, body.model_dump(exclude_unset=True)))

@@ -13,6 +13,7 @@ from highseas.org.models import User
 from highseas.pools import service
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule
 from highseas.pools.schemas import PoolIn, PoolOut, PoolPatch, RuleIn, RuleOut
+from highseas.validation import reject_nulls
 
 router = APIRouter(tags=["pools"])
 
@@ -85,9 +86,9 @@ def patch_pool(pool_id: IdPath, body: PoolPatch, user: CurrentUser, session: Db)
     _managed_pool(session, user, pool_id)
     current = pool_out(session, service.get_pool(session, pool_id)).model_dump(exclude={"id"})
     merged = current | body.model_dump(exclude_unset=True)
-    for field in ("name", "member_user_ids", "member_department_ids", "admin_user_ids", "hide_contact"):
-        if merged[field] is None:
-            raise errors.InvalidInput(field, "must not be null")
+    reject_nulls(
+        merged, ("name", "member_user_ids", "member_department_ids", "admin_user_ids", "hide_contact")
+    )
     return pool_out(session, service.update_pool(session, pool_id, service.PoolInput(**merged)))
 
 

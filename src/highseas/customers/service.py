@@ -24,6 +24,7 @@ from highseas.ownership.models import EventKind
 from highseas.ownership.service import ensure_capacity, lock_users, owned_by_actor
 from highseas.pools.models import Pool
 from highseas.pools.service import get_pool, is_pool_member
+from highseas.validation import reject_nulls
 
 
 @dataclass
@@ -201,6 +202,7 @@ def update_customer(session: Session, actor: User, customer_id: int, changes: di
     if unknown:
         raise errors.InvalidInput(sorted(unknown)[0], "cannot be changed here")
     ensure(session, actor, Action.EDIT, customer, doing="edit this customer")
+    reject_nulls(changes, ("name", "stage", "tags", "custom_fields"))
     current = {name: getattr(customer, name) for name in EDITABLE_FIELDS}
     current["stage"] = customer.stage.value
     values = _clean(CustomerInput(**{**current, **changes}))

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session, aliased
 from highseas import clock, errors
 from highseas.auth.passwords import hash_password
 from highseas.org.models import CompanySettings, Department, Role, User
+from highseas.pools.models import Pool
+from highseas.validation import reject_nulls
 
 
 def company_settings(session: Session) -> CompanySettings:
@@ -100,6 +102,19 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def update_settings(session: Session, changes: dict[str, object]) -> CompanySettings:
+    """Apply an admin's edit of the company settings; only the default pool may be cleared."""
+    reject_nulls(changes, set(changes) - {"default_pool_id"})
+    pool_id = changes.get("default_pool_id")
+    if pool_id is not None and session.get(Pool, pool_id) is None:
+        raise errors.InvalidInput("default_pool_id", f"no pool {pool_id}")
+    settings = company_settings(session)
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    session.flush()
+    return settings
+
+
 def manages(session: Session, actor: User, user: User) -> bool:
     """Admins manage everyone; a manager manages the users of their department subtree."""
     if actor.role is Role.ADMIN:
@@ -114,10 +129,9 @@ def update_user(session: Session, user: User, changes: dict[str, object]) -> Use
     department_id = changes.get("department_id")
     if department_id is not None and session.get(Department, department_id) is None:
         raise errors.InvalidInput("department_id", f"no department {department_id}")
+    reject_nulls(changes, ("name", "role"))
     for name in ("name", "role", "department_id", "capacity", "lock_cap"):
         if name in changes:
-            if name in ("name", "role") and changes[name] is None:
-                raise errors.InvalidInput(name, "must not be null")
             setattr(user, name, changes[name])
     session.flush()
     return user
