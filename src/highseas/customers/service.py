@@ -154,7 +154,8 @@ def create_customer(
     ensure_not_duplicate(session, actor, values)
     owner_id = None
     if not in_pool:
-        me = lock_users(session, [actor.id])[actor.id]
+        users, settings = lock_users(session, [actor.id])
+        me = users[actor.id]
         ensure_capacity(session, me, settings)
         owner_id = me.id
     now = clock.now()
@@ -305,8 +306,8 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
         raise errors.NotFound(f"no deleted customer {customer_id}")
     ensure(session, actor, Action.DELETE, customer, doing="restore customers")
     if customer.owner_id is not None:
-        owner = lock_users(session, [customer.owner_id])[customer.owner_id]
-        ensure_capacity(session, owner, company_settings(session))
+        users, settings = lock_users(session, [customer.owner_id])
+        ensure_capacity(session, users[customer.owner_id], settings)
     customer.deleted_at = None
     customer.updated_at = clock.now()
     refresh_due(session, customer)

@@ -2,11 +2,13 @@
 
 Keeping each owned customer's earliest recycle deadline on its row turns the sweep, "drops soon"
 lists and reminders into index range scans. One customer is refreshed through the pure
-:func:`highseas.ownership.policy.due_date`; many at once (a rule edit, a deactivation) through
-:func:`refresh_due_dates`, the same computation as set-based UPDATEs.
+:func:`highseas.ownership.policy.due_date`; an ownership move, and many customers at once (a rule
+edit, a deactivation), through :func:`due_values`, the same computation in SQL.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, and_, case, false, func, literal, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -51,63 +53,79 @@ def refresh_due(session: Session, customer: Customer) -> None:
     customer.remind_at = due.remind_at if due else None
 
 
-def _applies(rule: FromClause, c: FromClause) -> ColumnElement[bool]:
+# The customer columns the rules read. An UPDATE that also writes some of them (a claim sets
+# ``claimed_at`` and clears ``locked``) passes the new values in, so the deadline it stores is
+# computed from the row as it will be, in the same statement.
+RuleInputs = dict[str, ColumnElement[Any]]
+_RULE_INPUTS = ("pool_id", "grade", "won", "locked", "claimed_at", "last_followup_at", "last_deal_at")
+
+
+def _applies(rule: FromClause, c: RuleInputs) -> ColumnElement[bool]:
     won_test = case(
-        (rule.c.kind == RuleKind.NO_FOLLOWUP.value, or_(rule.c.only_not_won == false(), c.c.won == false())),
-        (rule.c.kind == RuleKind.NO_DEAL.value, c.c.won == false()),
-        else_=c.c.won == true(),
+        (rule.c.kind == RuleKind.NO_FOLLOWUP.value, or_(rule.c.only_not_won == false(), c["won"] == false())),
+        (rule.c.kind == RuleKind.NO_DEAL.value, c["won"] == false()),
+        else_=c["won"] == true(),
     )
     return and_(
-        c.c.locked == false(),
-        or_(rule.c.grades.is_(None), rule.c.grades.contains(c.c.grade)),
+        rule.c.pool_id == c["pool_id"],
+        c["locked"] == false(),
+        or_(rule.c.grades.is_(None), rule.c.grades.contains(c["grade"])),
         won_test,
     )
 
 
-def _candidate_due(rule: FromClause, c: FromClause) -> ColumnElement[int]:
+def _candidate_due(rule: FromClause, c: RuleInputs) -> ColumnElement[int]:
     """Microseconds at which ``rule`` drops the customer; NULL when its clock has not started."""
     followup_start = case(
-        (c.c.last_followup_at > c.c.claimed_at, c.c.last_followup_at),
-        else_=c.c.claimed_at,
+        (c["last_followup_at"] > c["claimed_at"], c["last_followup_at"]),
+        else_=c["claimed_at"],
     )
     start = case(
         (rule.c.kind == RuleKind.NO_FOLLOWUP.value, followup_start),
-        (rule.c.kind == RuleKind.NO_DEAL.value, c.c.claimed_at),
-        else_=c.c.last_deal_at,
+        (rule.c.kind == RuleKind.NO_DEAL.value, c["claimed_at"]),
+        else_=c["last_deal_at"],
     )
     return start + rule.c.days * literal(DAY_MICROS)
 
 
+def due_values(**writing: ColumnElement[Any]) -> RuleInputs:
+    """SET clauses giving an owned customer its earliest candidate due date, the lowest-id rule
+    reaching it, and that rule's reminder — the SQL form of :func:`policy.due_date`.
+
+    ``writing`` holds the values the same UPDATE writes to columns the rules read.
+    """
+    c = {name: writing.get(name, _customers.c[name]) for name in _RULE_INPUTS}
+    first, second, third = (RecycleRule.__table__.alias(name) for name in ("first", "second", "third"))
+    earliest = (
+        select(func.min(_candidate_due(first, c)))
+        .where(_applies(first, c))
+        .correlate(_customers)
+        .scalar_subquery()
+    )
+    reaching = (
+        select(func.min(second.c.id))
+        .where(_applies(second, c), _candidate_due(second, c) == earliest)
+        .correlate(_customers)
+        .scalar_subquery()
+    )
+    remind = (
+        select(_candidate_due(third, c) - third.c.remind_days_before * literal(DAY_MICROS))
+        .where(third.c.id == reaching)
+        .correlate(_customers)
+        .scalar_subquery()
+    )
+    return {"due_at": earliest, "due_rule_id": reaching, "remind_at": remind}
+
+
 def refresh_due_dates(session: Session, *where: ColumnElement[bool]) -> None:
-    """Recompute the deadline of every owned customer matching ``where`` in one UPDATE: the
-    earliest candidate due date, the lowest-id rule reaching it, and that rule's reminder.
+    """Recompute the deadline of every owned customer matching ``where`` in one UPDATE.
 
     One pass matters on PostgreSQL, where every UPDATE rewrites each row and its index entries.
     """
     session.flush()
     c = _customers
     owned = and_(c.c.owner_id.is_not(None), c.c.deleted_at.is_(None), *where)
-
-    def matching(rule: FromClause) -> ColumnElement[bool]:
-        return and_(rule.c.pool_id == c.c.pool_id, _applies(rule, c))
-
-    first, second, third = (RecycleRule.__table__.alias(name) for name in ("first", "second", "third"))
-    earliest = (
-        select(func.min(_candidate_due(first, c))).where(matching(first)).correlate(c).scalar_subquery()
-    )
-    reaching = (
-        select(func.min(second.c.id))
-        .where(matching(second), _candidate_due(second, c) == earliest)
-        .correlate(c)
-        .scalar_subquery()
-    )
-    remind = (
-        select(_candidate_due(third, c) - third.c.remind_days_before * literal(DAY_MICROS))
-        .where(third.c.id == reaching)
-        .correlate(c)
-        .scalar_subquery()
-    )
-    session.execute(update(c).where(owned).values(due_at=earliest, due_rule_id=reaching, remind_at=remind))
+    session.execute(update(c).where(owned).values(due_values()))
     expire_loaded_customers(session)
 
 

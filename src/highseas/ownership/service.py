@@ -13,9 +13,12 @@ Each follows one recipe, in the caller's transaction:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import Integer, Select, bindparam, false, func, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from highseas import clock, errors
 from highseas.auth.permissions import Action, can, can_see_customer, ensure
@@ -29,29 +32,53 @@ from highseas.customers.queries import (
 )
 from highseas.db import table_of
 from highseas.org.models import CompanySettings, User
-from highseas.org.service import company_settings, get_user
+from highseas.org.service import get_user
 from highseas.ownership import policy
-from highseas.ownership.due import expire_loaded_customers, refresh_due, refresh_due_dates
+from highseas.ownership.due import due_values, expire_loaded_customers, refresh_due, refresh_due_dates
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.models import Pool
-from highseas.pools.service import get_pool, is_pool_member, visible_pool_ids
+from highseas.pools.service import (
+    get_pool,
+    is_pool_member,
+    member_pools_query,
+    membership_parameters,
+    visible_pool_ids,
+)
 
 DEACTIVATION_REASON = "owner deactivated"
 
 
-def lock_users(session: Session, user_ids: Iterable[int]) -> dict[int, User]:
-    """Row-lock the users (id order) and reread them; every one must be active."""
+@cache
+def _lock_users_query() -> Select[User, CompanySettings]:
+    # Statements on the claim path are built once: building one costs more than running it.
+    return (
+        select(User, CompanySettings)
+        .join(CompanySettings, CompanySettings.id == 1)
+        .where(User.id.in_(bindparam("user_ids", expanding=True)))
+        .order_by(User.id)
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    )
+
+
+def lock_users(session: Session, user_ids: Iterable[int]) -> tuple[dict[int, User], CompanySettings]:
+    """Row-lock the users (id order) and reread them; every one must be active.
+
+    The company settings, which every caller goes on to need, come in the same round trip.
+    """
     ids = sorted(set(user_ids))
-    query = select(User).where(User.id.in_(ids)).order_by(User.id).with_for_update()
-    users = {u.id: u for u in session.scalars(query.execution_options(populate_existing=True))}
+    rows = session.execute(_lock_users_query(), {"user_ids": ids}).all()
+    if not rows:
+        raise errors.NotFound(f"no user {ids[0]}")
+    users = {user.id: user for user, _settings in rows}
     for user_id in ids:
         user = users.get(user_id)
         if user is None:
             raise errors.NotFound(f"no user {user_id}")
         if not user.active:
             raise errors.InvalidInput("user_id", f"user {user.username!r} is deactivated")
-    return users
+    return users, rows[0][1]
 
 
 def capacity_of(user: User, settings: CompanySettings) -> int:
@@ -76,34 +103,28 @@ def move_ownership(
     pool_id: int | None = None,
     reason: str | None = None,
 ) -> Customer:
-    """Compare-and-set the owner from the one read to ``to_user_id`` and log the event."""
+    """Compare-and-set the owner from the one read to ``to_user_id`` and log the event.
+
+    The same UPDATE stores the new due date and returns the whole row, so a claim costs one
+    statement for the move and one for the event.
+    """
     now = clock.now()
     expected = customer.owner_id
     target_pool = pool_id if pool_id is not None else customer.pool_id
-    owner_test = Customer.owner_id.is_(None) if expected is None else Customer.owner_id == expected
-    values: dict[str, object] = {
-        "owner_id": to_user_id,
-        "locked": False,
-        "pool_id": target_pool,
-        "updated_at": now,
-        "record_seq": Customer.record_seq + 1,
+    statement = _move_statement(to_user_id is None, expected is not None)
+    parameters = {
+        "customer": customer.id,
+        "old_owner": expected,
+        "new_owner": to_user_id,
+        "new_pool": target_pool,
+        "moved_at": now,
     }
-    if to_user_id is None:
-        values |= {"previous_owner_id": expected, "released_at": now, "claimed_at": None}
-    else:
-        values |= {"claimed_at": now}
-    seq = session.scalar(
-        update(Customer)
-        .where(Customer.id == customer.id, owner_test, Customer.deleted_at.is_(None))
-        .values(values)
-        .returning(Customer.record_seq)
-        .execution_options(synchronize_session="fetch")
-    )
-    if seq is None:
+    moved = session.scalars(statement, parameters).one_or_none()
+    if moved is None:
         raise conflict
     record_event(
         session,
-        customer_id=customer.id,
+        customer_id=moved.id,
         kind=kind,
         pool_id=target_pool,
         from_user_id=expected,
@@ -111,32 +132,70 @@ def move_ownership(
         actor_id=actor_id,
         reason=reason,
         at=now,
-        seq=seq,
+        seq=moved.record_seq,
     )
-    refresh_due(session, customer)
-    session.flush()
-    return customer
+    return moved
+
+
+@cache
+def _move_statement(releasing: bool, owned: bool) -> ReturningUpdate[Customer]:
+    """The compare-and-set UPDATE of :func:`move_ownership`, one per kind of move, built once."""
+    moved_at = bindparam("moved_at", type_=Customer.updated_at.type)
+    owner_test = Customer.owner_id == bindparam("old_owner") if owned else Customer.owner_id.is_(None)
+    values: dict[str, Any] = {
+        "owner_id": bindparam("new_owner", type_=Integer),
+        "locked": False,
+        "pool_id": bindparam("new_pool", type_=Integer),
+        "updated_at": moved_at,
+        "record_seq": Customer.record_seq + 1,
+    }
+    if releasing:
+        values |= {"previous_owner_id": Customer.owner_id, "released_at": moved_at, "claimed_at": None}
+        values |= {"due_at": None, "due_rule_id": None, "remind_at": None}
+    else:
+        values |= {"claimed_at": moved_at}
+        values |= due_values(claimed_at=moved_at, locked=false())
+    return (
+        update(Customer)
+        .where(Customer.id == bindparam("customer"), owner_test, Customer.deleted_at.is_(None))
+        .values(values)
+        .returning(Customer)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
 
 
 def _already_owned() -> errors.AlreadyOwned:
     return errors.AlreadyOwned("someone already owns this customer")
 
 
+@cache
+def _claim_target_query() -> Select[Customer, Pool, bool]:
+    # Built once, and one round trip: the customer, its pool and whether the claimer belongs to it.
+    return (
+        select(Customer, Pool, Customer.pool_id.in_(member_pools_query()))
+        .join(Pool, Pool.id == Customer.pool_id)
+        .where(Customer.id == bindparam("customer_id"), Customer.deleted_at.is_(None))
+    )
+
+
 def claim(session: Session, actor: User, customer_id: int) -> Customer:
-    customer = get_live_customer(session, customer_id)
+    parameters = membership_parameters(actor) | {"customer_id": customer_id}
+    target = session.execute(_claim_target_query(), parameters).one_or_none()
+    if target is None:
+        raise errors.NotFound(f"no customer {customer_id}")
+    customer, pool, member = target
     if customer.owner_id is not None:
-        if is_pool_member(session, actor, customer.pool_id) or can_see_customer(session, actor, customer):
+        if member or can_see_customer(session, actor, customer):
             if customer.owner_id == actor.id:
                 raise errors.AlreadyOwned("you already own this customer")
             raise _already_owned()
         raise errors.NotFound(f"no customer {customer_id}")
-    pool = get_pool(session, customer.pool_id)
-    if not is_pool_member(session, actor, pool.id):
+    if not member:
         if pool.id in visible_pool_ids(session, actor):
             raise errors.NotPoolMember(f"you are not a member of pool {pool.name!r}")
         raise errors.NotFound(f"no customer {customer_id}")
-    me = lock_users(session, [actor.id])[actor.id]
-    settings = company_settings(session)
+    users, settings = lock_users(session, [actor.id])
+    me = users[actor.id]
     now = clock.now()
     # The daily count and the last loss cost a query each; skip them where the pool sets no limit.
     claims_today = 0
@@ -218,8 +277,8 @@ def _receiving_user(session: Session, actor: User, customer: Customer, user_id: 
 
 def _hand_to(session: Session, actor: User, customer: Customer, target: User, kind: EventKind) -> Customer:
     """Assign or transfer: the target's capacity is counted under their row lock."""
-    users = lock_users(session, [target.id])
-    ensure_capacity(session, users[target.id], company_settings(session), adding=1)
+    users, settings = lock_users(session, [target.id])
+    ensure_capacity(session, users[target.id], settings, adding=1)
     return move_ownership(
         session,
         customer,
@@ -259,9 +318,8 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
     ensure(session, actor, Action.ADMINISTER, doing="deactivate users")
     if user_id == actor.id:
         raise errors.InvalidInput("user_id", "you cannot deactivate yourself")
-    users = lock_users(session, [user_id] + ([transfer_to] if transfer_to is not None else []))
+    users, settings = lock_users(session, [user_id] + ([transfer_to] if transfer_to is not None else []))
     leaving = users[user_id]
-    settings = company_settings(session)
     if transfer_to is not None:
         if transfer_to == user_id:
             raise errors.InvalidInput("transfer_to", "cannot transfer to the user being deactivated")
@@ -325,10 +383,10 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
 
 def lock_customer(session: Session, actor: User, customer_id: int) -> Customer:
     """Exempt an owned customer from recycling, within the owner's lock cap."""
-    me = lock_users(session, [actor.id])[actor.id]
+    users, settings = lock_users(session, [actor.id])
+    me = users[actor.id]
     customer = owned_by_actor(session, me, customer_id, for_update=True)
     if not customer.locked:
-        settings = company_settings(session)
         cap = me.lock_cap if me.lock_cap is not None else settings.default_lock_cap
         policy.ensure_lock_room(count_locked(session, me.id), cap)
         customer.locked = True

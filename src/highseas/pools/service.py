@@ -108,9 +108,11 @@ def get_pool(session: Session, pool_id: int) -> Pool:
 
 
 @cache
-def _member_pools_query() -> CompoundSelect[int]:
-    # Built once: constructing this recursive statement costs more than running it, and every
-    # claim asks it.
+def member_pools_query() -> CompoundSelect[int]:
+    """The ids of the pools a user belongs to, run with :func:`membership_parameters`.
+
+    Built once: constructing this recursive statement costs more than running it, and every
+    claim asks it."""
     by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == bindparam("user_id"))
     departments = department_ancestry(bindparam("department_id"))
     by_department = select(PoolMemberDepartment.pool_id).where(
@@ -121,8 +123,11 @@ def _member_pools_query() -> CompoundSelect[int]:
 
 def member_pool_ids(session: Session, user: User) -> set[int]:
     """Pools the user belongs to: by name, or through their department or any department above it."""
-    parameters = {"user_id": user.id, "department_id": user.department_id}
-    return set(session.scalars(_member_pools_query(), parameters))
+    return set(session.scalars(member_pools_query(), membership_parameters(user)))
+
+
+def membership_parameters(user: User) -> dict[str, int | None]:
+    return {"user_id": user.id, "department_id": user.department_id}
 
 
 def is_pool_member(session: Session, user: User, pool_id: int) -> bool:
