@@ -265,7 +265,7 @@ def preview_drops(session: Session, pool_id: int, new_rules: list[RuleInput]) ->
             )
             .group_by(Customer.owner_id)
         )
-        by_owner = {owner: n for owner, n in session.execute(due).tuples() if owner is not None}
+        by_owner = {owner: n for owner, n in session.execute(due).all() if owner is not None}
     finally:
         savepoint.rollback()
     return DropPreview(by_owner)
