@@ -95,10 +95,9 @@ def test_hidden_contacts_are_absent_from_the_html_until_claimed(site: Site) -> N
     for path in ("/pool", f"/pool?pool={hidden.id}", f"/customers/{customer_id}", "/mine", "/reminders"):
         html = rep.get(path).text
         assert "13912345678" not in html and "secret@example.cn" not in html, path
-        assert (
-            ("139 1234 5678" not in html
-            and "contact hidden until claimed" in html)
-            or path in ("/mine", "/reminders")
+        assert ("139 1234 5678" not in html and "contact hidden until claimed" in html) or path in (
+            "/mine",
+            "/reminders",
         )
     # Searching by a hidden contact must not find the customer (the search box echoes the term).
     for term in ("13912345678", "secret@example"):
