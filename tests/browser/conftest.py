@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -100,12 +101,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     uv = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
-    started = threading.Event()
-    for _ in range(200):
-        if uv.started:
-            started.set()
-            break
-        started.wait(0.05)
+    deadline = time.monotonic() + 10
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for uvicorn to bind its port in its thread, not for the clock
     assert uv.started, "the web server did not start"
     yield Server(f"http://127.0.0.1:{port}", org, ids)
     uv.should_exit = True

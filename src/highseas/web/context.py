@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -123,7 +123,6 @@ class Page:
     session: Session
     user: User | None
     lang: Lang
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def settings(self) -> CompanySettings:
