@@ -133,6 +133,7 @@ def serve(
     interval = timedelta(minutes=sweep_minutes) if sweep_minutes > 0 else None
     console.print(
         f"HighSeas is running: open http://{host}:{port}/  (API at http://{host}:{port}/api/v1,"
-        f" docs at http://{host}:{port}/docs)"
+        f" docs at http://{host}:{port}/docs)",
+        soft_wrap=True,
     )
     uvicorn.run(create_app(engine, interval), host=host, port=port, log_level="warning")
