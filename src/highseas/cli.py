@@ -123,7 +123,7 @@ def serve(
         float, typer.Option(help="Run the recycle sweep every this many minutes (0: never)")
     ] = 60,
 ) -> None:
-    """Serve the HTTP API (and the scheduled sweep)."""
+    """Serve the web pages and the HTTP API (and the scheduled sweep)."""
     import uvicorn
 
     from highseas.api.app import create_app
@@ -132,6 +132,8 @@ def serve(
     migrate(engine)
     interval = timedelta(minutes=sweep_minutes) if sweep_minutes > 0 else None
     console.print(
-        f"HighSeas is running: open http://{host}:{port}/docs  (API at http://{host}:{port}/api/v1)"
+        f"HighSeas is running: open http://{host}:{port}/  (API at http://{host}:{port}/api/v1,"
+        f" docs at http://{host}:{port}/docs)",
+        soft_wrap=True,
     )
     uvicorn.run(create_app(engine, interval), host=host, port=port, log_level="warning")

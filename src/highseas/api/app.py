@@ -1,4 +1,4 @@
-"""The HTTP application: API v1 under /api/v1, health at /healthz."""
+"""The HTTP application: API v1 under /api/v1, health at /healthz, the web pages at /."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
+from highseas import web
 from highseas.api import auth_routes, customer_routes, org_routes, pool_routes, system_routes
 from highseas.api.errors import ERROR_RESPONSES, install_error_handlers
 from highseas.api.scheduler import SweepScheduler
@@ -50,6 +51,7 @@ def create_app(engine: Engine | None = None, sweep_interval: timedelta | None = 
     for module in (auth_routes, org_routes, pool_routes, customer_routes, system_routes):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.include_router(system_routes.health)
+    web.install(app)
 
     app.add_middleware(NoStore)
     return app

@@ -52,23 +52,29 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def audit_refusal(request: Request, exc: errors.DomainError) -> None:
+    """Record a refusal worth auditing, whichever edge (API or web pages) answered it."""
+    if exc.code not in AUDITED:
+        return
+    user = getattr(request.state, "user_id", None)
+    with session_scope(request.app.state.engine) as session:
+        audit(
+            session,
+            exc.code,
+            actor_id=user,
+            address=request.client.host if request.client else None,
+            path=request.url.path,
+            method=request.method,
+            **exc.details,
+        )
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
     # Only "existing" may reach the caller; other details (such as which contact matched) are for
     # the audit trail.
     extra = {"existing": exc.details["existing"]} if "existing" in exc.details else {}
-    if exc.code in AUDITED:
-        user = getattr(request.state, "user_id", None)
-        with session_scope(request.app.state.engine) as session:
-            audit(
-                session,
-                exc.code,
-                actor_id=user,
-                address=request.client.host if request.client else None,
-                path=request.url.path,
-                method=request.method,
-                **exc.details,
-            )
+    audit_refusal(request, exc)
     return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
 
 

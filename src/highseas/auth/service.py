@@ -15,6 +15,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
+from highseas.auth.audit import audit, mask_phone_like
 from highseas.auth.models import AuthToken, LoginFailure
 from highseas.auth.passwords import hash_password, verify_password
 from highseas.org.models import User
@@ -54,6 +55,21 @@ def check_credentials(session: Session, username: str, password: str) -> User | 
     if not verify_password(password_hash, password) or user is None or not user.active:
         return None
     return user
+
+
+def log_in(session: Session, username: str, password: str, address: str) -> tuple[User, str] | None:
+    """Check a login and issue a token, or record the failure (rate limit, audit) and return None.
+
+    The caller commits either way: a failed login must stay recorded although it answers an error.
+    """
+    ensure_not_rate_limited(session, username, address)
+    user = check_credentials(session, username, password)
+    if user is not None:
+        audit(session, "login", actor_id=user.id, username=user.username, address=address)
+        return user, issue_token(session, user)
+    record_login_failure(session, username, address)
+    audit(session, "login_failed", username=mask_phone_like(username), address=address)
+    return None
 
 
 @cache

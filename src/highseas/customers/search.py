@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.auth.permissions import contact_hidden_pool_ids, managed_user_ids, visible_customers
 from highseas.customers.models import Customer
+from highseas.db import from_micros, to_micros
 from highseas.org.models import Role, User
 from highseas.ownership.policy import DAY
 from highseas.pools.service import visible_pool_ids
@@ -38,6 +39,10 @@ class CustomerQuery:
     due_within_days: int | None = None
     limit: int = 50
     cursor: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    source: str | None = None
+    min_days_in_pool: int | None = None
 
 
 def encode_cursor(last_id: int) -> str:
@@ -110,6 +115,21 @@ def search_customers(
         conditions.append(Customer.grade == query.grade)
     if query.q:
         conditions.append(_search_filter(session, actor, query.q))
+    for column, value in (
+        (Customer.region, query.region),
+        (Customer.industry, query.industry),
+        (Customer.source, query.source),
+    ):
+        if value:
+            conditions.append(column == value)
+    if query.min_days_in_pool is not None:
+        if query.min_days_in_pool < 0:
+            raise errors.InvalidInput("min_days_in_pool", "must not be negative")
+        # An unowned customer entered its pool when it was last released or recycled, or created.
+        entered = func.coalesce(Customer.released_at, Customer.created_at)
+        conditions.append(
+            and_(Customer.owner_id.is_(None), entered <= clock.now() - query.min_days_in_pool * DAY)
+        )
     if query.due_within_days is not None:
         if query.due_within_days < 0:
             raise errors.InvalidInput("due_within_days", "must not be negative")
@@ -122,3 +142,58 @@ def search_customers(
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     return rows, encode_cursor(rows[-1].id) if has_more else None
+
+
+def encode_due_cursor(customer: Customer) -> str:
+    due = "-" if customer.due_at is None else str(to_micros(customer.due_at))
+    return base64.urlsafe_b64encode(f"due:{due}:{customer.id}".encode()).decode().rstrip("=")
+
+
+def _decode_due_cursor(cursor: str) -> tuple[int | None, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, due, last_id = text.split(":")
+        if prefix != "due":
+            raise ValueError(prefix)
+        return (None if due == "-" else int(due)), int(last_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise errors.InvalidInput("cursor", "is not a cursor this page returned") from None
+
+
+def owned_by_due(
+    session: Session, actor: User, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Customer], str | None]:
+    """The actor's own customers, soonest drop first (no deadline last), in keyset pages.
+
+    The order is (due_at, id) with nulls after every date, which the (owner_id, due_at) index
+    serves directly: one range scan per page, whatever the size of the private pool.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise errors.InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
+    mine = [Customer.owner_id == actor.id, Customer.deleted_at.is_(None)]
+    rows: list[Customer] = []
+    due_after: tuple[int, int] | None = None
+    null_after: int | None = None
+    if cursor:
+        due, last_id = _decode_due_cursor(cursor)
+        if due is None:
+            null_after = last_id
+        else:
+            due_after = (due, last_id)
+    if null_after is None:
+        dated = select(Customer).where(*mine, Customer.due_at.is_not(None))
+        if due_after is not None:
+            at = from_micros(due_after[0])
+            dated = dated.where(
+                or_(Customer.due_at > at, and_(Customer.due_at == at, Customer.id > due_after[1]))
+            )
+        rows = list(session.scalars(dated.order_by(Customer.due_at, Customer.id).limit(limit + 1)))
+    if len(rows) <= limit:
+        undated = select(Customer).where(*mine, Customer.due_at.is_(None))
+        if null_after is not None:
+            undated = undated.where(Customer.id > null_after)
+        undated = undated.order_by(Customer.id).limit(limit + 1 - len(rows))
+        rows += session.scalars(undated)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_due_cursor(rows[-1]) if has_more else None

@@ -85,6 +85,10 @@ def capacity_of(user: User, settings: CompanySettings) -> int:
     return policy.effective_capacity(user.capacity, settings.default_capacity)
 
 
+def lock_cap_of(user: User, settings: CompanySettings) -> int:
+    return user.lock_cap if user.lock_cap is not None else settings.default_lock_cap
+
+
 def ensure_capacity(session: Session, user: User, settings: CompanySettings, adding: int = 1) -> None:
     """Call with ``user``'s row locked, so the count cannot change before the write."""
     policy.ensure_room(
@@ -187,7 +191,7 @@ def claim(session: Session, actor: User, customer_id: int) -> Customer:
     if customer.owner_id is not None:
         if member or can_see_customer(session, actor, customer):
             if customer.owner_id == actor.id:
-                raise errors.AlreadyOwned("you already own this customer")
+                raise errors.AlreadyOwned("you already own this customer", by_you=True)
             raise _already_owned()
         raise errors.NotFound(f"no customer {customer_id}")
     if not member:
@@ -387,8 +391,7 @@ def lock_customer(session: Session, actor: User, customer_id: int) -> Customer:
     me = users[actor.id]
     customer = owned_by_actor(session, me, customer_id, for_update=True)
     if not customer.locked:
-        cap = me.lock_cap if me.lock_cap is not None else settings.default_lock_cap
-        policy.ensure_lock_room(count_locked(session, me.id), cap)
+        policy.ensure_lock_room(count_locked(session, me.id), lock_cap_of(me, settings))
         customer.locked = True
         customer.updated_at = clock.now()
         refresh_due(session, customer)

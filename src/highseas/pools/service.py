@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import CompoundSelect, bindparam, delete, select
+from sqlalchemy import CompoundSelect, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -208,13 +208,72 @@ def _apply_rule_change(session: Session, pool_id: int) -> None:
 
 
 def add_rule(session: Session, pool_id: int, data: RuleInput) -> RecycleRule:
+    return add_rules(session, pool_id, [data])[0]
+
+
+def add_rules(session: Session, pool_id: int, data: list[RuleInput]) -> list[RecycleRule]:
+    """Add several rules at once: the pool's due dates are refreshed once, not once per rule."""
     get_pool(session, pool_id)
-    fields = _validated_rule_fields(data)
+    fields = [_validated_rule_fields(d) for d in data]
     recycle_lock(session)
-    rule = RecycleRule(pool_id=pool_id, **fields)
-    session.add(rule)
+    rules = [RecycleRule(pool_id=pool_id, **f) for f in fields]
+    session.add_all(rules)
     _apply_rule_change(session, pool_id)
-    return rule
+    return rules
+
+
+def rules_by_grade(
+    kind: str,
+    days_by_grade: dict[str, int],
+    only_not_won: bool = False,
+    remind_days_before: int | None = None,
+) -> list[RuleInput]:
+    """Per-grade deadlines as rules: grades that share a number of days share one rule
+    (B 25 days; C and D 10 days; E 40 days → three rules)."""
+    grades_by_days: dict[int, list[str]] = {}
+    for grade, days in sorted(days_by_grade.items()):
+        grades_by_days.setdefault(days, []).append(grade)
+    return [
+        RuleInput(kind, days, grades, only_not_won, remind_days_before)
+        for days, grades in sorted(grades_by_days.items())
+    ]
+
+
+@dataclass(frozen=True)
+class DropPreview:
+    """What the next sweep would recycle from one pool: customers per previous owner."""
+
+    by_owner: dict[int, int]
+
+    @property
+    def customers(self) -> int:
+        return sum(self.by_owner.values())
+
+
+def preview_drops(session: Session, pool_id: int, new_rules: list[RuleInput]) -> DropPreview:
+    """The customers of the pool that would drop now if ``new_rules`` were added; changes nothing.
+
+    The rules are added and the due dates refreshed inside a savepoint that is then rolled back, so
+    the preview runs the very code a save would run.
+    """
+    savepoint = session.begin_nested()
+    try:
+        add_rules(session, pool_id, new_rules)
+        due = (
+            select(Customer.owner_id, func.count())
+            .where(
+                Customer.pool_id == pool_id,
+                Customer.owner_id.is_not(None),
+                Customer.locked.is_(False),
+                Customer.deleted_at.is_(None),
+                Customer.due_at <= clock.now(),
+            )
+            .group_by(Customer.owner_id)
+        )
+        by_owner = {owner: n for owner, n in session.execute(due).all() if owner is not None}
+    finally:
+        savepoint.rollback()
+    return DropPreview(by_owner)
 
 
 def update_rule(session: Session, rule_id: int, data: RuleInput) -> RecycleRule:

@@ -1,0 +1,78 @@
+"""Logging in and out, and choosing the language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from highseas import errors
+from highseas.api.deps import client_address
+from highseas.auth import service
+from highseas.auth.audit import audit
+from highseas.web.context import (
+    ANON_COOKIE,
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    Anonymous,
+    CsrfChecked,
+    safe_path,
+    set_cookie,
+)
+from highseas.web.i18n import Lang
+
+router = APIRouter()
+
+
+@router.get("/login")
+def login_form(page: Anonymous, next: str = "/") -> Response:
+    return page.render("login.html", next=safe_path(next), username="")
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login(
+    page: Anonymous,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        logged_in = service.log_in(page.session, username, password, client_address(page.request))
+    except errors.DomainError as exc:  # rate limited: nothing was written, nothing to keep
+        return page.render(
+            "login.html", status=429, next=safe_path(next), username=username, error=page.fmt.error(exc)
+        )
+    if logged_in is None:
+        # The request's transaction commits the recorded failure: the answer is a page, not an error.
+        message = page.gettext("Wrong username or password.")
+        return page.render("login.html", status=401, next=safe_path(next), username=username, error=message)
+    response = page.redirect(safe_path(next))
+    set_cookie(page.request, response, SESSION_COOKIE, logged_in[1])
+    response.delete_cookie(ANON_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(page: Anonymous) -> Response:
+    token = page.request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            user = service.user_for_token(page.session, token)
+        except errors.Unauthenticated:
+            user = None
+        service.revoke_token(page.session, token)
+        if user is not None:
+            audit(page.session, "logout", actor_id=user.id, username=user.username)
+    response = page.redirect("/login", page.done(page.gettext("You are logged out.")))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/lang", dependencies=[CsrfChecked])
+def choose_language(
+    page: Anonymous, lang: Annotated[Lang, Form()], next: Annotated[str, Form()] = "/"
+) -> Response:
+    response = page.redirect(safe_path(next))
+    set_cookie(page.request, response, LANG_COOKIE, lang.value)
+    return response

@@ -1,0 +1,180 @@
+"""The web UI in a real browser (Chromium): the rep's, manager's and admin's main journeys, in
+Chinese, and a screenshot of every main page at desktop and phone width for the README."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from highseas import clock
+from tests.browser.conftest import HIDDEN_PHONE, Server
+from tests.conftest import PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def open_as(server: Server, browser: Any) -> Iterator[Any]:
+    """``open_as("rep")``: a fresh browser context in Chinese, logged in through the form."""
+    contexts: list[Any] = []
+
+    def login(persona: str, viewport: dict[str, int] = DESKTOP, username: str | None = None) -> Any:
+        context = browser.new_context(locale="zh-CN", viewport=viewport, base_url=server.url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        if persona:
+            page.get_by_label("用户名").fill(username or getattr(server.org, persona).username)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url("**/*")
+        return page
+
+    yield login
+    for context in contexts:
+        context.close()
+
+
+def flash(page: Any) -> str:
+    return str(page.locator(".flash").first.inner_text())
+
+
+def test_a_rep_claims_logs_a_follow_up_and_sees_the_countdown_reset(server: Server, open_as: Any) -> None:
+    page = open_as("rep")
+    page.goto("/pool?q=杭州云帆")
+    page.get_by_role("button", name="领取 杭州云帆科技").click()
+    assert flash(page) == "领取成功：客户已进入您的私海。"
+    clock.advance(timedelta(hours=10))
+    page.goto("/mine")
+    card = page.locator("li.card", has_text="杭州云帆科技")
+    assert card.locator(".countdown").inner_text() == "9 天后掉落"
+    assert "规则：C/D 级 10 天未跟进（未成交）" in card.inner_text()
+    card.locator("summary").click()
+    card.get_by_label("跟进内容").fill("电话沟通了报价")
+    card.get_by_role("button", name="保存跟进").click()
+    assert flash(page) == "跟进已记录：回收倒计时重新开始。"
+    assert (
+        page.locator("li.card", has_text="杭州云帆科技").locator(".countdown").inner_text() == "10 天后掉落"
+    )
+    urgent = page.locator("li.card", has_text="北京博远咨询").locator(".countdown")
+    assert "urgent" in (urgent.get_attribute("class") or "")
+
+
+def test_a_rep_at_capacity_is_told_so(server: Server, open_as: Any) -> None:
+    page = open_as("rep", username="full_rep")
+    page.goto("/pool?q=苏州恒信")
+    page.get_by_role("button", name="领取 苏州恒信机械").click()
+    assert flash(page) == "库容已满：已拥有 0 个客户，上限 0 个。请先释放客户再领取。"
+
+
+def test_a_manager_assigns_a_pool_customer(server: Server, open_as: Any) -> None:
+    page = open_as("east_manager")
+    page.goto(f"/customers/{server.ids['east']}")
+    page.get_by_label("销售", exact=True).select_option(label="李娜")
+    page.get_by_role("button", name="分配", exact=True).click()
+    assert flash(page) == "已分配。"
+    assert "李娜" in page.locator("dl").inner_text()
+
+
+def test_an_admin_creates_a_pool_with_grade_rules_and_previews_them(server: Server, open_as: Any) -> None:
+    page = open_as("admin")
+    page.goto("/admin/pools")
+    page.get_by_label("名称").fill("展会线索")
+    page.get_by_label("HQ").check()
+    page.get_by_role("button", name="创建公海").click()
+    assert flash(page) == "公海已创建，请为它设置回收规则。"
+    page.get_by_label("B 级").fill("25")
+    page.get_by_label("C 级").fill("10")
+    page.get_by_role("button", name="预览（试运行）").click()
+    assert "按这些规则，现在将有 0 个客户掉落" in page.locator(".preview").inner_text()
+    page.get_by_role("button", name="保存规则").click()
+    assert "B 级 25 天未跟进" in page.locator("#rules-h + ul").inner_text()
+
+    page.goto(f"/admin/pools/{server.org.company_pool.id}")
+    page.get_by_label("C 级").fill("7")
+    page.get_by_label("D 级").fill("7")
+    page.get_by_role("button", name="预览（试运行）").click()
+    preview = page.locator(".preview").inner_text()
+    assert "现在将有 2 个客户掉落" in preview and "张伟: 2" in preview
+    screenshot(page, "admin-rules-preview")
+
+
+def test_hidden_contacts_never_reach_the_page(server: Server, open_as: Any) -> None:
+    page = open_as("rep")
+    for path in ("/pool", f"/customers/{server.ids['hidden']}"):
+        page.goto(path)
+        assert "宁波保密客户" in page.content()
+        assert HIDDEN_PHONE not in page.content() and "139 8765 4321" not in page.content()
+
+
+def test_the_language_switch_changes_every_word(server: Server, open_as: Any) -> None:
+    page = open_as("rep")
+    page.goto("/mine")
+    assert page.get_by_role("heading", level=1).inner_text() == "我的客户"
+    with page.expect_navigation():
+        page.get_by_label("语言").select_option("en")  # submits itself: no button needed with JavaScript
+    assert page.get_by_role("heading", level=1).inner_text() == "My customers"
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_a_forged_form_without_the_csrf_token_is_rejected(server: Server, open_as: Any) -> None:
+    page = open_as("rep")
+    page.goto("/pool")
+    target = server.ids["苏州恒信机械"]
+    page.evaluate(
+        """(id) => { const f = document.createElement('form'); f.method = 'post';
+        f.action = '/customers/' + id + '/claim'; document.body.append(f); f.submit(); }""",
+        target,
+    )
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "表单已失效"
+    page.goto("/mine")
+    assert "苏州恒信机械" not in page.content()
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{name}-{'phone' if width < 600 else 'desktop'}.png"), full_page=True
+    )
+
+
+MAIN_PAGES = [
+    ("", "login", "/login"),
+    ("rep", "my-customers", "/mine"),
+    ("rep", "pool", "/pool"),
+    ("rep", "customer", "/customers/{北京博远咨询}"),
+    ("rep", "reminders", "/reminders"),
+    ("east_manager", "team", "/team"),
+    ("admin", "admin-org", "/admin/org"),
+    ("admin", "admin-pools", "/admin/pools"),
+    ("admin", "admin-pool", "/admin/pools/{pool}"),
+    ("admin", "admin-settings", "/admin/settings"),
+    ("admin", "admin-sweep", "/admin/sweep"),
+]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_screenshots_of_every_main_page(server: Server, open_as: Any, viewport: dict[str, int]) -> None:
+    names = {**server.ids, "pool": server.org.company_pool.id}
+    pages: dict[str, Any] = {}
+    for persona, name, path in MAIN_PAGES:
+        if persona not in pages:
+            pages[persona] = open_as(persona, viewport)
+        page = pages[persona]
+        response = page.goto(path.format(**names))
+        assert response.status == 200, path
+        # Nothing may stick out sideways at phone width.
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} is wider than the screen by {overflow}px"
+        screenshot(page, name)
