@@ -8,8 +8,9 @@ customers and the pools they belong to. A customer the actor may not see is ``no
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, true
 from sqlalchemy.orm import Session
 
 from highseas import errors
@@ -116,7 +117,11 @@ def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
     """Pools whose unowned customers' contact details this actor may not see."""
     if actor.role is Role.ADMIN:
         return set()
-    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == actor.id)
-    return set(
-        session.scalars(select(Pool.id).where(Pool.hide_contact.is_(True), Pool.id.not_in(administered)))
-    )
+    return set(session.scalars(_contact_hidden_pools_query(), {"user_id": actor.id}))
+
+
+@cache
+def _contact_hidden_pools_query() -> Select[int]:
+    # Built once: every list of customers asks it.
+    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
+    return select(Pool.id).where(Pool.hide_contact.is_(True), Pool.id.not_in(administered))

@@ -7,14 +7,15 @@ import binascii
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.auth.permissions import contact_hidden_pool_ids, managed_user_ids, visible_customers
 from highseas.customers.models import Customer
-from highseas.db import from_micros, to_micros
+from highseas.db import from_micros, table_of, to_micros
 from highseas.org.models import Role, User
 from highseas.ownership.policy import DAY
 from highseas.pools.service import visible_pool_ids
@@ -98,9 +99,16 @@ def _search_filter(session: Session, actor: User, q: str) -> ColumnElement[bool]
     return or_(*matches)
 
 
+# A page of customers is read as plain rows, on the connection rather than through the ORM:
+# loading 50 objects costs a list request more than its query. Rows answer the same attribute
+# names as the mapped class.
+CustomerRow = Row[Any]
+_CUSTOMER_COLUMNS = tuple(table_of(Customer).c)
+
+
 def search_customers(
     session: Session, actor: User, query: CustomerQuery
-) -> tuple[list[Customer], str | None]:
+) -> tuple[list[CustomerRow], str | None]:
     if not 1 <= query.limit <= MAX_PAGE:
         raise errors.InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
     pool_ids = visible_pool_ids(session, actor)
@@ -136,9 +144,8 @@ def search_customers(
         conditions.append(Customer.due_at <= clock.now() + query.due_within_days * DAY)
     if query.cursor:
         conditions.append(Customer.id > decode_cursor(query.cursor))
-    rows = list(
-        session.scalars(select(Customer).where(*conditions).order_by(Customer.id).limit(query.limit + 1))
-    )
+    page = select(*_CUSTOMER_COLUMNS).where(*conditions).order_by(Customer.id).limit(query.limit + 1)
+    rows = list(session.connection().execute(page).all())
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     return rows, encode_cursor(rows[-1].id) if has_more else None

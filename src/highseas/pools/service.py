@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import CompoundSelect, bindparam, delete, func, select
+from sqlalchemy import CompoundSelect, Select, bindparam, delete, func, select, union
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -107,18 +107,28 @@ def get_pool(session: Session, pool_id: int) -> Pool:
     return pool
 
 
+def _membership_selects() -> tuple[Select[int], Select[int]]:
+    by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == bindparam("user_id"))
+    departments = department_ancestry(bindparam("department_id"))
+    by_department = select(PoolMemberDepartment.pool_id).where(
+        PoolMemberDepartment.department_id.in_(departments)
+    )
+    return by_user, by_department
+
+
 @cache
 def member_pools_query() -> CompoundSelect[int]:
     """The ids of the pools a user belongs to, run with :func:`membership_parameters`.
 
     Built once: constructing this recursive statement costs more than running it, and every
     claim asks it."""
-    by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == bindparam("user_id"))
-    departments = department_ancestry(bindparam("department_id"))
-    by_department = select(PoolMemberDepartment.pool_id).where(
-        PoolMemberDepartment.department_id.in_(departments)
-    )
-    return by_user.union(by_department)
+    return union(*_membership_selects())
+
+
+@cache
+def _member_or_admin_pools_query() -> CompoundSelect[int]:
+    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
+    return union(*_membership_selects(), administered)
 
 
 def member_pool_ids(session: Session, user: User) -> set[int]:
@@ -146,8 +156,8 @@ def visible_pool_ids(session: Session, user: User) -> set[int]:
     the pools shared with any department or user of their subtree."""
     if user.role is Role.ADMIN:
         return set(session.scalars(select(Pool.id)))
-    visible = member_pool_ids(session, user)
-    visible |= set(session.scalars(select(PoolAdmin.pool_id).where(PoolAdmin.user_id == user.id)))
+    # One round trip for what every role has: the pools they belong to or administer.
+    visible = set(session.scalars(_member_or_admin_pools_query(), membership_parameters(user)))
     if user.role is Role.MANAGER:
         subtree = department_subtree(session, user.department_id)
         visible |= set(
