@@ -86,6 +86,14 @@ def can_see_customer(session: Session, actor: User, customer: Customer) -> bool:
     return can(session, actor, Action.VIEW, customer)
 
 
+def visible_pool(session: Session, actor: User, pool_id: int) -> Pool:
+    """The pool, or ``not_found`` when the actor may not see it."""
+    pool = session.get(Pool, pool_id)
+    if pool is None or not can(session, actor, Action.VIEW, pool):
+        raise errors.NotFound(f"no pool {pool_id}")
+    return pool
+
+
 def ensure(session: Session, actor: User, action: Action, target: Target = None, *, doing: str) -> None:
     """Raise ``forbidden`` unless ``can``; callers check visibility first (``not_found``)."""
     if not can(session, actor, action, target):

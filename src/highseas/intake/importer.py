@@ -1,0 +1,176 @@
+"""Importing a CSV or XLSX file of leads into a pool, in the caller's one transaction.
+
+1. The file's SHA-256 and the pool are the import's key: a file already imported into that pool
+   returns its earlier batch and imports nothing.
+2. Rows stream from the file through :class:`~highseas.intake.rows.RowCleaner` (the same checks
+   and dedup keys as creating a customer): clean rows go to a staging table in bulk, bad rows to
+   the report, each with its row number, column and reason.
+3. Set-based SQL marks duplicates (against live customers, then within the file), inserts the rest
+   as unowned customers of the pool with one ``import`` event each, and reports the duplicates.
+
+Everything happens in one transaction: an import killed half-way leaves nothing behind, and
+running it again starts afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from highseas import clock, errors
+from highseas.auth.audit import audit
+from highseas.auth.permissions import Action, can, visible_pool
+from highseas.customers.service import ensure_can_fill_pool
+from highseas.db import table_of
+from highseas.intake import staging
+from highseas.intake.mapping import header_rules
+from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
+from highseas.intake.reader import CHUNK, read_table
+from highseas.intake.rows import Problem, RowCleaner
+from highseas.org.models import User
+from highseas.pools.service import get_pool
+
+Progress = Callable[[int, int], None]
+"""Called now and then with (done, total) while the file is read."""
+
+
+@dataclass
+class ImportResult:
+    batch: ImportBatch
+    already_imported: bool
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Report:
+    """Bad rows of the file, written to the report in chunks as they are found."""
+
+    def __init__(self, session: Session, batch_id: int) -> None:
+        self.session = session
+        self.batch_id = batch_id
+        self.pending: list[dict[str, Any]] = []
+        self.rows = 0
+
+    def add(self, number: int, problems: list[Problem]) -> None:
+        self.rows += 1
+        self.pending.extend(
+            {
+                "batch_id": self.batch_id,
+                "row_number": number,
+                "column_name": problem.column[:200],
+                "kind": IssueKind.INVALID.value,
+                "reason": problem.reason,
+            }
+            for problem in problems
+        )
+        if len(self.pending) >= staging.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.session.execute(insert(table_of(ImportIssue)), self.pending)
+            self.pending = []
+
+
+def import_file(
+    session: Session,
+    actor: User,
+    pool_id: int,
+    path: Path,
+    *,
+    file_name: str | None = None,
+    mapping: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    pool = visible_pool(session, actor, pool_id)
+    ensure_can_fill_pool(session, actor, pool)
+    rules = header_rules(mapping)
+    digest = file_sha256(path)
+    earlier = session.scalars(
+        select(ImportBatch).where(ImportBatch.pool_id == pool.id, ImportBatch.file_sha256 == digest)
+    ).first()
+    if earlier is not None:
+        return ImportResult(earlier, already_imported=True)
+    table = read_table(path, rules.is_header)
+    columns = rules.columns(table.header)
+    now = clock.now()
+    batch = ImportBatch(
+        pool_id=pool.id,
+        actor_id=actor.id,
+        file_name=(file_name or path.name)[:255],
+        file_sha256=digest,
+        created_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    cleaner = RowCleaner(columns, pool.source)
+    report = _Report(session, batch.id)
+    counted = 0
+
+    def clean_rows() -> Iterator[tuple[Any, ...]]:
+        nonlocal counted
+        for number, cells in table.rows:
+            counted += 1
+            cleaned = cleaner.clean(number, cells)
+            if isinstance(cleaned, list):
+                report.add(number, cleaned)
+            else:
+                yield cleaned
+            if progress is not None and counted % staging.CHUNK == 0:
+                progress(table.position(), table.size)
+
+    staging.create_staging(session)
+    staging.load_staging(session, clean_rows())
+    report.flush()
+    if progress is not None:
+        progress(table.size, table.size)
+    staging.mark_duplicates(session)
+    batch.imported = staging.insert_customers(
+        session, batch_id=batch.id, pool_id=pool.id, actor_id=actor.id, now=now
+    )
+    batch.duplicates = staging.record_duplicates(
+        session,
+        batch_id=batch.id,
+        columns={label: columns.column_of(label) for label in staging.KEY_LABELS.values()},
+    )
+    staging.drop_staging(session)
+    batch.rows = counted
+    batch.invalid = report.rows
+    audit(
+        session,
+        "import",
+        actor_id=actor.id,
+        batch_id=batch.id,
+        pool_id=pool.id,
+        file_name=batch.file_name,
+        rows=batch.rows,
+        imported=batch.imported,
+        duplicates=batch.duplicates,
+        invalid=batch.invalid,
+    )
+    session.flush()
+    return ImportResult(batch, already_imported=False)
+
+
+def get_batch(session: Session, actor: User, batch_id: int) -> ImportBatch:
+    """A batch its importer, an admin or a pool admin may read; anyone else gets ``not_found``."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or not (batch.actor_id == actor.id or _administers(session, actor, batch.pool_id)):
+        raise errors.NotFound(f"no import {batch_id}")
+    return batch
+
+
+def _administers(session: Session, actor: User, pool_id: int) -> bool:
+    return can(session, actor, Action.EDIT, get_pool(session, pool_id))
