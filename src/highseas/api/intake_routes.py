@@ -1,0 +1,123 @@
+"""Lead intake over HTTP: imports and their reports, batch distribution, exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from highseas import errors
+from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.intake.importer import get_batch, import_file
+from highseas.intake.models import ImportBatch
+from highseas.intake.report import write_report
+from highseas.intake.schemas import ImportOut
+
+router = APIRouter(tags=["intake"])
+SPOOL_BYTES = 1 << 20
+CSV = "text/csv; charset=utf-8"
+
+
+def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut:
+    return ImportOut.model_validate(
+        {
+            **{name: getattr(batch, name) for name in ImportOut.model_fields if hasattr(batch, name)},
+            "already_imported": already_imported,
+            "report_url": f"/api/v1/imports/{batch.id}/report",
+        }
+    )
+
+
+def _mapping(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError:
+        raise errors.InvalidInput("mapping", 'must be a JSON object such as {"联系电话": "phone"}') from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise errors.InvalidInput("mapping", "must map header names to field names")
+    return mapping
+
+
+@router.post(
+    "/pools/{pool_id}/import",
+    status_code=201,
+    responses={200: {"model": ImportOut, "description": "this file was imported into the pool before"}},
+)
+def import_leads(
+    pool_id: IdPath,
+    file: Annotated[UploadFile, File(description="A CSV (UTF-8 or GBK) or XLSX file of leads")],
+    user: CurrentUser,
+    session: Db,
+    response: Response,
+    mapping: Annotated[
+        str | None, Form(description='JSON object of header → field, e.g. {"联系电话": "phone"}')
+    ] = None,
+) -> ImportOut:
+    """Import leads into the pool as unowned customers; duplicates and bad rows go to the report."""
+    columns = _mapping(mapping)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "upload"
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        result = import_file(
+            session, user, pool_id, path, file_name=file.filename or "upload", mapping=columns
+        )
+    if result.already_imported:
+        response.status_code = 200
+    return _import_out(result.batch, result.already_imported)
+
+
+@router.get("/imports/{batch_id}")
+def get_import(batch_id: IdPath, user: CurrentUser, session: Db) -> ImportOut:
+    return _import_out(get_batch(session, user, batch_id))
+
+
+def _download(fill: Callable[[IO[bytes]], object], file_name: str, media_type: str) -> StreamingResponse:
+    """Write the file while the request's transaction is open, then stream it from disk: the
+    response never sits whole in memory, and the transaction has ended before it is sent."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by the stream
+    fill(spool)
+    spool.seek(0)
+
+    def stream() -> Iterator[bytes]:
+        with spool:
+            while chunk := spool.read(SPOOL_BYTES):
+                yield chunk
+
+    disposition = f"attachment; filename*=UTF-8''{quote(file_name)}"
+    return StreamingResponse(stream(), media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+def csv_text(write: Callable[[IO[str]], object]) -> Callable[[IO[bytes]], None]:
+    """A CSV writer's output as UTF-8 with a byte order mark, which Excel needs to show Chinese."""
+
+    def fill(out: IO[bytes]) -> None:
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        write(text)
+        text.flush()
+        text.detach()
+
+    return fill
+
+
+@router.get("/imports/{batch_id}/report", response_class=StreamingResponse)
+def import_report(batch_id: IdPath, user: CurrentUser, session: Db) -> StreamingResponse:
+    """The rows not imported (and possible duplicates) as CSV: row, column, kind, reason."""
+    batch = get_batch(session, user, batch_id)
+    return _download(
+        csv_text(lambda out: write_report(session, user, batch, out)),
+        f"import-{batch.id}-report.csv",
+        CSV,
+    )

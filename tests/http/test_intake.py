@@ -1,0 +1,79 @@
+"""Lead intake over HTTP: multipart import, the report download, distribution and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from tests.http.conftest import Api, Caller, error_code
+
+LEADS = "姓名,手机,公司,邮箱\n张伟,138 0013 8000,杭州云帆科技有限公司,\n李娜,12,,\n王芳,+86 138-0013-8000,,\n"
+
+
+def upload(caller: Caller, pool_id: int, content: str | bytes, **form: str) -> Any:
+    data = content.encode() if isinstance(content, str) else content
+    return caller.post(
+        f"/pools/{pool_id}/import", files={"file": ("展会线索.csv", data, "text/csv")}, data=form
+    )
+
+
+def test_a_file_uploaded_into_a_pool_is_imported_once_with_a_report_of_what_was_left_out(api: Api) -> None:
+    pool = api.org.company_pool.id
+    created = upload(api.admin, pool, LEADS)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert {k: body[k] for k in ("rows", "imported", "duplicates", "invalid", "already_imported")} == {
+        "rows": 3,
+        "imported": 1,
+        "duplicates": 1,
+        "invalid": 1,
+        "already_imported": False,
+    }
+    assert body["file_name"] == "展会线索.csv"
+    again = upload(api.admin, pool, LEADS)
+    assert again.status_code == 200 and again.json()["already_imported"] is True
+    assert again.json()["id"] == body["id"]
+    report = api.admin.get(body["report_url"].removeprefix("/api/v1"))
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["row", "column", "kind", "reason"],
+        ["3", "手机", "invalid", "phone: '12' is not a possible phone number"],
+        ["4", "手机", "duplicate", "same phone as row 2"],
+    ]
+    assert api.admin.get(f"/imports/{body['id']}").json()["imported"] == 1
+    pool_list = api.rep.get("/customers", params={"view": "pool", "pool_id": pool}).json()["items"]
+    assert [c["name"] for c in pool_list] == ["张伟"]
+
+
+def test_imports_and_their_reports_are_for_pool_members_and_their_importer(api: Api) -> None:
+    east = api.org.east_pool.id
+    assert error_code(upload(api.outsider, east, LEADS)) == "not_found"
+    assert error_code(upload(api.west_rep, east, LEADS)) == "not_found"
+    mine = upload(api.rep, east, LEADS)
+    assert mine.status_code == 201, mine.text
+    batch = mine.json()["id"]
+    assert api.rep.get(f"/imports/{batch}/report").status_code == 200
+    assert error_code(api.other_rep.get(f"/imports/{batch}")) == "not_found"
+    assert error_code(api.other_rep.get(f"/imports/{batch}/report")) == "not_found"
+    assert api.admin.get(f"/imports/{batch}").status_code == 200
+
+
+def test_a_mapping_must_be_a_json_object_of_known_fields(api: Api) -> None:
+    pool = api.org.company_pool.id
+    content = "客户,号码\n甲,13800138000\n"
+    for mapping in ("not json", '["客户"]', '{"客户": "nickname"}'):
+        response = upload(api.admin, pool, content, mapping=mapping)
+        assert response.status_code == 422 and error_code(response) == "validation_error", mapping
+    mapped = upload(api.admin, pool, content, mapping='{"客户": "name", "号码": "phone"}')
+    assert mapped.status_code == 201 and mapped.json()["imported"] == 1
+
+
+def test_a_duplicate_in_a_file_says_where_the_customer_is_and_no_contact_detail(api: Api) -> None:
+    owned = api.rep.post("/customers", {"name": "原有", "phone": "13800138000", "email": "boss@x.cn"}).json()
+    response = upload(api.west_rep, api.org.company_pool.id, "姓名,手机\n撞单,0086 138 0013 8000\n")
+    assert response.json()["duplicates"] == 1
+    report = api.west_rep.get(f"/imports/{response.json()['id']}/report").content.decode("utf-8-sig")
+    assert f"same phone as customer {owned['id']} (owned by a colleague)" in report
+    assert "boss@x.cn" not in report
