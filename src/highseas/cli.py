@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.db import database_url, make_engine, session_scope
+from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.importer import import_file
 from highseas.intake.mapping import parse_mapping
 from highseas.intake.report import write_report
@@ -148,7 +149,7 @@ UserOption = Annotated[
 ]
 
 
-def _acting_user(session: Session, username: str | None) -> User:
+def _active_user(session: Session, username: str | None) -> User:
     """The user a command acts as: audit trail, events and permissions all name them."""
     query = select(User).where(User.active.is_(True)).order_by(User.id)
     query = query.where(User.username == username) if username else query.where(User.role == Role.ADMIN)
@@ -190,7 +191,7 @@ def import_command(
                 if done >= total:
                     progress.update(task, description="deduplicating and saving")
 
-            actor = _acting_user(session, user)
+            actor = _active_user(session, user)
             result = import_file(
                 session,
                 actor,
@@ -216,3 +217,41 @@ def import_command(
     )
     if batch.invalid or batch.duplicates or batch.possible_duplicates:
         console.print(f"report: {report_path}")
+
+
+@app.command("distribute")
+def distribute_command(
+    pool: Annotated[str, typer.Option(help="The pool's name")],
+    to: Annotated[list[str], typer.Option(help="A username to hand customers to; repeatable")],
+    count: Annotated[int, typer.Option(help="How many customers to hand out")],
+    strategy: Annotated[Strategy, typer.Option(help="Who gets the next customer")] = Strategy.ROUND_ROBIN,
+    grade: Annotated[str | None, typer.Option(help="Only customers of this grade")] = None,
+    region: Annotated[str | None, typer.Option(help="Only customers of this region")] = None,
+    source: Annotated[str | None, typer.Option(help="Only customers of this source")] = None,
+    user: UserOption = None,
+) -> None:
+    """Hand N unowned customers of a pool to users (任务分配), never past anyone's capacity."""
+    engine = make_engine()
+    try:
+        with session_scope(engine) as session:
+            actor = _active_user(session, user)
+            targets = [_active_user(session, username) for username in to]
+            result = distribute(
+                session,
+                actor,
+                _pool_named(session, pool).id,
+                [t.id for t in targets],
+                count,
+                strategy,
+                grade=grade,
+                region=region,
+                source=source,
+            )
+    except errors.DomainError as error:
+        raise _fail(error) from None
+    table = Table("user", "customers", title=f"{result.distributed} of {result.requested} handed out")
+    for target in targets:
+        table.add_row(target.username, str(len(result.by_user.get(target.id, []))))
+    console.print(table)
+    if result.matching < result.requested:
+        console.print(f"only {result.matching} unowned customers of {pool!r} matched")

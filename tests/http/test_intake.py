@@ -77,3 +77,24 @@ def test_a_duplicate_in_a_file_says_where_the_customer_is_and_no_contact_detail(
     report = api.west_rep.get(f"/imports/{response.json()['id']}/report").content.decode("utf-8-sig")
     assert f"same phone as customer {owned['id']} (owned by a colleague)" in report
     assert "boss@x.cn" not in report
+
+
+def test_a_manager_distributes_pool_customers_to_their_reps(api: Api) -> None:
+    east = api.org.east_pool.id
+    for n in range(5):
+        assert (
+            api.admin.post("/customers", {"name": f"线索{n}", "pool_id": east, "in_pool": True}).status_code
+            == 201
+        )
+    reps = [api.org.rep.id, api.org.other_rep.id]
+    response = api.east_manager.post(f"/pools/{east}/distribute", {"user_ids": reps, "count": 4})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["requested"], body["matching"], body["distributed"]) == (4, 4, 4)
+    assert {k: len(v) for k, v in body["by_user"].items()} == {str(reps[0]): 2, str(reps[1]): 2}
+    customer = body["by_user"][str(reps[0])][0]
+    assert [e["kind"] for e in api.rep.get(f"/customers/{customer}/events").json()] == ["create", "assign"]
+    refused = api.rep.post(f"/pools/{east}/distribute", {"user_ids": [api.org.rep.id], "count": 1})
+    assert error_code(refused) == "forbidden"
+    bad = api.east_manager.post(f"/pools/{east}/distribute", {"user_ids": reps, "count": 0})
+    assert error_code(bad) == "validation_error"

@@ -16,10 +16,11 @@ from fastapi.responses import StreamingResponse
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.importer import get_batch, import_file
 from highseas.intake.models import ImportBatch
 from highseas.intake.report import write_report
-from highseas.intake.schemas import ImportOut
+from highseas.intake.schemas import DistributeIn, DistributeOut, ImportOut
 
 router = APIRouter(tags=["intake"])
 SPOOL_BYTES = 1 << 20
@@ -120,4 +121,29 @@ def import_report(batch_id: IdPath, user: CurrentUser, session: Db) -> Streaming
         csv_text(lambda out: write_report(session, user, batch, out)),
         f"import-{batch.id}-report.csv",
         CSV,
+    )
+
+
+@router.post("/pools/{pool_id}/distribute")
+def distribute_customers(
+    pool_id: IdPath, body: DistributeIn, user: CurrentUser, session: Db
+) -> DistributeOut:
+    """Hand up to ``count`` unowned customers of the pool to the users, never past a capacity;
+    one ``assign`` event each, all in one transaction."""
+    result = distribute(
+        session,
+        user,
+        pool_id,
+        body.user_ids,
+        body.count,
+        Strategy(body.strategy),
+        grade=body.grade,
+        region=body.region,
+        source=body.source,
+    )
+    return DistributeOut(
+        requested=result.requested,
+        matching=result.matching,
+        distributed=result.distributed,
+        by_user={str(user_id): ids for user_id, ids in result.by_user.items()},
     )

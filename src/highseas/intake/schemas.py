@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from highseas.intake.distribution import MAX_DISTRIBUTION
+from highseas.pools.schemas import Grade
+from highseas.validation import Id
 
 
 class ImportOut(BaseModel):
@@ -21,3 +26,20 @@ class ImportOut(BaseModel):
     created_at: datetime
     already_imported: bool = False
     report_url: str
+
+
+class DistributeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_ids: list[Id] = Field(min_length=1, max_length=500)
+    count: int = Field(ge=1, le=MAX_DISTRIBUTION)
+    strategy: Literal["round_robin", "least_loaded"] = "round_robin"
+    grade: Grade | None = None
+    region: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+
+
+class DistributeOut(BaseModel):
+    requested: int
+    matching: int
+    distributed: int
+    by_user: dict[str, list[int]]
