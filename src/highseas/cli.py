@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from highseas import clock, errors
 from highseas.db import database_url, make_engine, session_scope
 from highseas.intake.distribution import Strategy, distribute
+from highseas.intake.export import ExportFormat, export_owned, export_pool
 from highseas.intake.importer import import_file
 from highseas.intake.mapping import parse_mapping
 from highseas.intake.report import write_report
@@ -203,7 +204,7 @@ def import_command(
             batch = result.batch
             report_path = report or Path(f"{file.stem}.report.csv")
             if batch.invalid or batch.duplicates or batch.possible_duplicates:
-                with report_path.open("w", encoding="utf-8-sig", newline="") as out:
+                with report_path.open("wb") as out:
                     write_report(session, actor, batch, out)
     except errors.DomainError as error:
         raise _fail(error) from None
@@ -255,3 +256,29 @@ def distribute_command(
     console.print(table)
     if result.matching < result.requested:
         console.print(f"only {result.matching} unowned customers of {pool!r} matched")
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="The file to write")],
+    pool: Annotated[str | None, typer.Option(help="Export this pool's unowned customers")] = None,
+    owner: Annotated[str | None, typer.Option(help="Export the customers this username owns")] = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx")] = ExportFormat.CSV,
+    user: UserOption = None,
+) -> None:
+    """Export a pool's or a user's customers as the acting user may see them; audited."""
+    if (pool is None) == (owner is None):
+        console.print("[red]validation_error[/red]: give exactly one of --pool and --owner")
+        raise typer.Exit(code=2)
+    engine = make_engine()
+    try:
+        with session_scope(engine) as session, output.open("wb") as out:
+            actor = _active_user(session, user)
+            if pool is not None:
+                rows = export_pool(session, actor, _pool_named(session, pool).id, out, fmt)
+            else:
+                rows = export_owned(session, actor, _active_user(session, owner).id, out, fmt)
+    except errors.DomainError as error:
+        output.unlink(missing_ok=True)
+        raise _fail(error) from None
+    console.print(f"{rows} customers written to {output}")

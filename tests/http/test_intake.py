@@ -6,6 +6,10 @@ import csv
 import io
 from typing import Any
 
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from highseas.auth.models import AuditEvent
 from tests.http.conftest import Api, Caller, error_code
 
 LEADS = "姓名,手机,公司,邮箱\n张伟,138 0013 8000,杭州云帆科技有限公司,\n李娜,12,,\n王芳,+86 138-0013-8000,,\n"
@@ -98,3 +102,45 @@ def test_a_manager_distributes_pool_customers_to_their_reps(api: Api) -> None:
     assert error_code(refused) == "forbidden"
     bad = api.east_manager.post(f"/pools/{east}/distribute", {"user_ids": reps, "count": 0})
     assert error_code(bad) == "validation_error"
+
+
+def exported(response: Any) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.text
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_a_pool_export_leaves_out_contacts_the_caller_may_not_see_and_is_audited(api: Api) -> None:
+    hidden = api.admin.post(
+        "/pools",
+        {"name": "保密", "member_department_ids": [api.org.rep.department_id], "hide_contact": True},
+    ).json()
+    api.admin.post(
+        "/customers",
+        {"name": "甲", "phone": "13800138000", "email": "a@x.cn", "pool_id": hidden["id"], "in_pool": True},
+    )
+    as_rep = exported(api.rep.get(f"/pools/{hidden['id']}/export"))
+    assert [(r["name"], r["phone"], r["email"]) for r in as_rep] == [("甲", "", "")]
+    assert "13800138000" not in api.rep.get(f"/pools/{hidden['id']}/export").text
+    as_admin = exported(api.admin.get(f"/pools/{hidden['id']}/export"))
+    assert [(r["name"], r["phone"], r["pool"]) for r in as_admin] == [("甲", "13800138000", "保密")]
+    assert error_code(api.west_rep.get(f"/pools/{hidden['id']}/export")) == "not_found"
+    with api.org.session() as s:
+        exports = s.scalars(select(AuditEvent).where(AuditEvent.kind == "export")).all()
+    assert [(e.actor_id, e.detail["rows"]) for e in exports] == [(api.org.rep.id, 1)] * 2 + [
+        (api.org.admin.id, 1)
+    ]
+
+
+def test_a_users_customers_export_for_them_and_their_managers_only(api: Api) -> None:
+    api.rep.post("/customers", {"name": "我的", "phone": "13900139000"})
+    rep = api.org.rep.id
+    assert [r["phone"] for r in exported(api.rep.get(f"/users/{rep}/export"))] == ["13900139000"]
+    assert [r["owner"] for r in exported(api.east_manager.get(f"/users/{rep}/export"))] == ["张伟"]
+    assert error_code(api.other_rep.get(f"/users/{rep}/export")) == "not_found"
+    assert error_code(api.west_manager.get(f"/users/{rep}/export")) == "not_found"
+    xlsx = api.rep.get(f"/users/{rep}/export", params={"format": "xlsx"})
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][:4] == ["id", "name", "company", "phone"]
+    assert rows[1][1:4] == ["我的", None, "13900139000"]

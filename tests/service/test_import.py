@@ -128,10 +128,10 @@ def test_a_broken_row_in_the_middle_is_reported_and_the_others_land(org: Org, tm
         ("3", "邮箱", "invalid"),
         ("3", "等级", "invalid"),
     ]
-    out = io.StringIO()
+    out = io.BytesIO()
     with org.session() as s:
         assert write_report(s, org.admin, result.batch, out) == 3
-    assert out.getvalue().splitlines()[0] == "row,column,kind,reason"
+    assert out.getvalue().decode("utf-8-sig").splitlines()[0] == "row,column,kind,reason"
 
 
 def test_a_credit_code_that_fails_its_checksum_is_a_bad_row(org: Org, tmp_path: Path) -> None:

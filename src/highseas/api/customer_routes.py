@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas.api.deps import CurrentUser, Db, IdPath
-from highseas.auth.permissions import contact_hidden_pool_ids
+from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers import service
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.customers.schemas import (
@@ -50,7 +50,7 @@ class Presenter:
         return contact_hidden_pool_ids(self.session, self.viewer)
 
     def __call__(self, c: Customer) -> CustomerOut:
-        shown = c.owner_id is not None or c.pool_id not in self.hidden_pools
+        shown = contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
         # Built without re-validation: every value comes from a row the database already checked.
         return CustomerOut.model_construct(
             id=c.id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import tempfile
@@ -11,12 +10,13 @@ from pathlib import Path
 from typing import IO, Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath
 from highseas.intake.distribution import Strategy, distribute
+from highseas.intake.export import ExportFormat, export_owned, export_pool
 from highseas.intake.importer import get_batch, import_file
 from highseas.intake.models import ImportBatch
 from highseas.intake.report import write_report
@@ -25,6 +25,11 @@ from highseas.intake.schemas import DistributeIn, DistributeOut, ImportOut
 router = APIRouter(tags=["intake"])
 SPOOL_BYTES = 1 << 20
 CSV = "text/csv; charset=utf-8"
+MEDIA_TYPES = {
+    ExportFormat.CSV: CSV,
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
 
 
 def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut:
@@ -89,7 +94,11 @@ def _download(fill: Callable[[IO[bytes]], object], file_name: str, media_type: s
     """Write the file while the request's transaction is open, then stream it from disk: the
     response never sits whole in memory, and the transaction has ended before it is sent."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by the stream
-    fill(spool)
+    try:
+        fill(spool)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
 
     def stream() -> Iterator[bytes]:
@@ -101,26 +110,12 @@ def _download(fill: Callable[[IO[bytes]], object], file_name: str, media_type: s
     return StreamingResponse(stream(), media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-def csv_text(write: Callable[[IO[str]], object]) -> Callable[[IO[bytes]], None]:
-    """A CSV writer's output as UTF-8 with a byte order mark, which Excel needs to show Chinese."""
-
-    def fill(out: IO[bytes]) -> None:
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        write(text)
-        text.flush()
-        text.detach()
-
-    return fill
-
-
 @router.get("/imports/{batch_id}/report", response_class=StreamingResponse)
 def import_report(batch_id: IdPath, user: CurrentUser, session: Db) -> StreamingResponse:
     """The rows not imported (and possible duplicates) as CSV: row, column, kind, reason."""
     batch = get_batch(session, user, batch_id)
     return _download(
-        csv_text(lambda out: write_report(session, user, batch, out)),
-        f"import-{batch.id}-report.csv",
-        CSV,
+        lambda out: write_report(session, user, batch, out), f"import-{batch.id}-report.csv", CSV
     )
 
 
@@ -146,4 +141,24 @@ def distribute_customers(
         matching=result.matching,
         distributed=result.distributed,
         by_user={str(user_id): ids for user_id, ids in result.by_user.items()},
+    )
+
+
+@router.get("/pools/{pool_id}/export", response_class=StreamingResponse)
+def export_pool_customers(
+    pool_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
+) -> StreamingResponse:
+    """The pool's unowned customers; contact details the caller may not see are left empty."""
+    return _download(
+        lambda out: export_pool(session, user, pool_id, out, fmt), f"pool-{pool_id}.{fmt}", MEDIA_TYPES[fmt]
+    )
+
+
+@router.get("/users/{user_id}/export", response_class=StreamingResponse)
+def export_user_customers(
+    user_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
+) -> StreamingResponse:
+    """The customers a user owns: for that user, their managers and admins."""
+    return _download(
+        lambda out: export_owned(session, user, user_id, out, fmt), f"user-{user_id}.{fmt}", MEDIA_TYPES[fmt]
     )

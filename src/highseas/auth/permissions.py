@@ -128,3 +128,9 @@ def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
     return set(
         session.scalars(select(Pool.id).where(Pool.hide_contact.is_(True), Pool.id.not_in(administered)))
     )
+
+
+def contacts_shown(owner_id: int | None, pool_id: int, hidden_pool_ids: set[int]) -> bool:
+    """Whether a customer's phone, email and WeChat may be shown, given
+    :func:`contact_hidden_pool_ids` of the viewer: only unowned customers hide them."""
+    return owner_id is not None or pool_id not in hidden_pool_ids

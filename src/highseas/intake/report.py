@@ -3,7 +3,6 @@ and — for a duplicate — which customer it is and where, as far as the reader
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import IO
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from highseas.customers.models import Customer
 from highseas.customers.service import where_it_is
+from highseas.intake.export import csv_writer
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.org.models import User
 
@@ -43,12 +43,12 @@ def report_rows(session: Session, reader: User, batch: ImportBatch) -> Iterator[
         yield str(issue.row_number), issue.column_name, issue.kind.value, reason
 
 
-def write_report(session: Session, reader: User, batch: ImportBatch, out: IO[str]) -> int:
+def write_report(session: Session, reader: User, batch: ImportBatch, out: IO[bytes]) -> int:
     """Write the report as CSV; returns how many rows it has."""
-    writer = csv.writer(out)
-    writer.writerow(REPORT_HEADER)
     count = 0
-    for row in report_rows(session, reader, batch):
-        writer.writerow(row)
-        count += 1
+    with csv_writer(out) as writer:
+        writer.writerow(REPORT_HEADER)
+        for row in report_rows(session, reader, batch):
+            writer.writerow(row)
+            count += 1
     return count
