@@ -227,3 +227,23 @@ def test_only_members_and_admins_of_a_pool_import_into_it(org: Org, tmp_path: Pa
     with pytest.raises(errors.NotFound):
         org.run(import_file, org.west_rep, org.east_pool.id, path)
     assert org.run(import_file, org.rep, org.east_pool.id, path).batch.imported == 1
+
+
+def test_companies_with_close_names_are_imported_and_reported_as_possible_duplicates(
+    org: Org, tmp_path: Path
+) -> None:
+    known = org.run(create_customer, org.rep, CustomerInput(name="王总", company="杭州云帆科技有限公司"))
+    path = write_csv(
+        tmp_path / "similar.csv",
+        "甲,,杭州云帆信息科技有限公司,,,,,\n"  # row 2: close to the rep's customer
+        "乙,,苏州明远机械有限公司,,,,,\n"  # row 3
+        "丙,,苏州明远机械设备有限公司,,,,,\n"  # row 4: close to row 3
+        "丁,,北京海辰咨询有限公司,,,,,\n",
+    )
+    result = run_import(org, path)
+    assert (result.batch.imported, result.batch.possible_duplicates) == (4, 2)
+    imported = customers(org)
+    assert report(org, result.batch) == [
+        ("2", "公司", "possible", f"company name 86% like: customer {known.id} (owned by 张伟)"),
+        ("4", "公司", "possible", f"company name 86% like: customer {imported['乙'].id} (Company)"),
+    ]

@@ -6,7 +6,8 @@
    and dedup keys as creating a customer): clean rows go to a staging table in bulk, bad rows to
    the report, each with its row number, column and reason.
 3. Set-based SQL marks duplicates (against live customers, then within the file), inserts the rest
-   as unowned customers of the pool with one ``import`` event each, and reports the duplicates.
+   as unowned customers of the pool with one ``import`` event each, and reports the duplicates and
+   the possible duplicates (similar company names, :mod:`highseas.intake.similar`).
 
 Everything happens in one transaction: an import killed half-way leaves nothing behind, and
 running it again starts afresh.
@@ -33,6 +34,7 @@ from highseas.intake.mapping import header_rules
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.reader import CHUNK, read_table
 from highseas.intake.rows import Problem, RowCleaner
+from highseas.intake.similar import possible_duplicates
 from highseas.org.models import User
 from highseas.pools.service import get_pool
 
@@ -65,16 +67,19 @@ class _Report:
 
     def add(self, number: int, problems: list[Problem]) -> None:
         self.rows += 1
-        self.pending.extend(
-            {
-                "batch_id": self.batch_id,
-                "row_number": number,
-                "column_name": problem.column[:200],
-                "kind": IssueKind.INVALID.value,
-                "reason": problem.reason,
-            }
-            for problem in problems
-        )
+        for problem in problems:
+            self.add_issue(
+                {
+                    "batch_id": self.batch_id,
+                    "row_number": number,
+                    "column_name": problem.column[:200],
+                    "kind": IssueKind.INVALID.value,
+                    "reason": problem.reason,
+                }
+            )
+
+    def add_issue(self, issue: dict[str, Any]) -> None:
+        self.pending.append(issue)
         if len(self.pending) >= staging.CHUNK:
             self.flush()
 
@@ -145,6 +150,10 @@ def import_file(
         batch_id=batch.id,
         columns={label: columns.column_of(label) for label in staging.KEY_LABELS.values()},
     )
+    for issue in possible_duplicates(session, batch.id, columns.column_of("company")):
+        report.add_issue(issue)
+        batch.possible_duplicates += 1
+    report.flush()
     staging.drop_staging(session)
     batch.rows = counted
     batch.invalid = report.rows
@@ -159,6 +168,7 @@ def import_file(
         imported=batch.imported,
         duplicates=batch.duplicates,
         invalid=batch.invalid,
+        possible_duplicates=batch.possible_duplicates,
     )
     session.flush()
     return ImportResult(batch, already_imported=False)
