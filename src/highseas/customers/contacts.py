@@ -26,18 +26,10 @@ _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_VALUE = {char: value for value, char in enumerate(_CREDIT_ALPHABET)}
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-# Longest first: "股份有限公司" must go before "有限公司" can take its tail.
-_COMPANY_SUFFIXES = (
-    "股份有限公司",
-    "有限责任公司",
-    "有限公司",
-    "公司",
-    "集团",
-    "coltd",
-    "limited",
-    "ltd",
-    "inc",
-    "corp",
+# Legal-form suffixes, cut from the end of a company key however many are stacked ("集团有限公司");
+# longest first, so that "股份有限公司" goes whole. The lazy group keeps at least one character.
+_COMPANY_SUFFIXES = re.compile(
+    "^(.+?)(?:股份有限公司|有限责任公司|有限公司|公司|集团|coltd|limited|ltd|inc|corp)+$"
 )
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -119,11 +111,7 @@ def company_key(raw: str) -> str | None:
     "中国平安（集团）股份有限公司" and "中国平安集团" give the same key.
     """
     key = _NOT_WORD.sub("", unicodedata.normalize("NFKC", raw).casefold())
-    stripped = True
-    while stripped:
-        stripped = False
-        for suffix in _COMPANY_SUFFIXES:
-            if key.endswith(suffix) and len(key) > len(suffix):
-                key = key[: -len(suffix)]
-                stripped = True
+    stripped = _COMPANY_SUFFIXES.match(key)
+    if stripped is not None:
+        key = stripped.group(1)
     return key or None

@@ -106,8 +106,9 @@ class RowCleaner:
             grade = normalise_grade(values.get("grade"))
         except errors.InvalidInput as refused:
             problems.append(Problem(self.columns.column_of("grade"), refused.message))
-        for field, limit in _LENGTHS.items():
-            if len(values.get(field, "")) > limit:
+        for field, value in values.items():
+            limit = _LENGTHS.get(field)
+            if limit is not None and len(value) > limit:
                 problems.append(Problem(self.columns.column_of(field), f"{field}: longer than {limit}"))
         company = values.get("company")
         name = values.get("name") or company
@@ -115,7 +116,7 @@ class RowCleaner:
             problems.append(Problem(self.columns.column_of("name"), "name: a name or a company is needed"))
         if problems:
             return problems
-        tags = sorted({t.strip() for t in _TAG_SEPARATORS.split(values.get("tags", "")) if t.strip()})
+        tags = values.get("tags")
         extra = {label: cells[p].strip() for p, label in self.columns.extra if p < len(cells) and cells[p]}
         return (
             number,
@@ -132,6 +133,11 @@ class RowCleaner:
             values.get("region"),
             values.get("industry"),
             values.get("source") or self.default_source,
-            json.dumps(tags, ensure_ascii=False),
-            json.dumps(extra, ensure_ascii=False),
+            _tag_list(tags) if tags else "[]",
+            json.dumps(extra, ensure_ascii=False) if extra else "{}",
         )
+
+
+def _tag_list(text: str) -> str:
+    tags = sorted({t.strip() for t in _TAG_SEPARATORS.split(text) if t.strip()})
+    return json.dumps(tags, ensure_ascii=False)
