@@ -144,3 +144,21 @@ def test_a_users_customers_export_for_them_and_their_managers_only(api: Api) -> 
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0][:4] == ["id", "name", "company", "phone"]
     assert rows[1][1:4] == ["我的", None, "13900139000"]
+
+
+def test_close_company_names_are_possible_duplicates_saying_only_where_they_are(api: Api) -> None:
+    mine = api.rep.post(
+        "/customers", {"name": "王总", "company": "杭州云帆科技有限公司", "phone": "13800138000"}
+    )
+    api.rep.post("/customers", {"name": "李总", "company": "北京海辰咨询有限公司"})
+    response = api.west_rep.get("/possible-duplicates", params={"company": "杭州云帆信息科技有限公司"})
+    assert response.status_code == 200, response.text
+    assert response.json() == [
+        {"customer_id": mine.json()["id"], "where": "owned by a colleague", "score": 86}
+    ]
+    assert "13800138000" not in response.text
+    same = api.west_rep.get("/possible-duplicates", params={"company": "杭州云帆科技股份有限公司"})
+    assert same.json() == []
+    with api.org.session() as s:
+        kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.actor_id == api.org.west_rep.id)).all()
+    assert kinds == ["login", "possible_duplicates"]

@@ -20,7 +20,8 @@ from highseas.intake.export import ExportFormat, export_owned, export_pool
 from highseas.intake.importer import get_batch, import_file
 from highseas.intake.models import ImportBatch
 from highseas.intake.report import write_report
-from highseas.intake.schemas import DistributeIn, DistributeOut, ImportOut
+from highseas.intake.schemas import DistributeIn, DistributeOut, ImportOut, PossibleDuplicateOut
+from highseas.intake.similar import possible_duplicates_of
 
 router = APIRouter(tags=["intake"])
 SPOOL_BYTES = 1 << 20
@@ -162,3 +163,15 @@ def export_user_customers(
     return _download(
         lambda out: export_owned(session, user, user_id, out, fmt), f"user-{user_id}.{fmt}", MEDIA_TYPES[fmt]
     )
+
+
+@router.get("/possible-duplicates")
+def possible_duplicates(
+    company: Annotated[str, Query(min_length=1, max_length=200)], user: CurrentUser, session: Db
+) -> list[PossibleDuplicateOut]:
+    """Customers whose company name comes close to this one (equal ones are refused as duplicates):
+    where each one is, for a person to decide before creating another."""
+    return [
+        PossibleDuplicateOut(customer_id=m.customer_id, where=m.where, score=m.score)
+        for m in possible_duplicates_of(session, user, company)
+    ]

@@ -43,3 +43,9 @@ class DistributeOut(BaseModel):
     matching: int
     distributed: int
     by_user: dict[str, list[int]]
+
+
+class PossibleDuplicateOut(BaseModel):
+    customer_id: int
+    where: str
+    score: int

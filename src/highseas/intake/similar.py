@@ -10,19 +10,31 @@ at a time, with ``rapidfuzz`` doing the scoring in C++.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from highseas.auth.audit import audit
+from highseas.customers.contacts import company_key
+from highseas.customers.models import Customer
+from highseas.customers.service import where_it_is
 from highseas.intake.models import IssueKind
 from highseas.intake.staging import STAGING
+from highseas.org.models import User
 
 THRESHOLD = 80
 """``fuzz.ratio`` from which two company keys count as possibly one company."""
 BLOCK_CHARS = 4
+MAX_MATCHES = 10
+
+
+def _scored(key: str, keys: list[str]) -> list[tuple[str, float, int]]:
+    """(key, score, position) of the keys close to ``key``, closest first."""
+    return process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None)
 
 
 def _blocks(session: Session, batch_id: int) -> Iterator[list[Any]]:
@@ -57,9 +69,7 @@ def possible_duplicates(session: Session, batch_id: int, column: str) -> Iterato
             if row_no is None:
                 continue
             # Best first; the first acceptable one is the closest other customer.
-            for _, score, position in process.extract(
-                key, keys, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None
-            ):
+            for _, score, position in _scored(key, keys):
                 other_id, other_row = members[position][1], members[position][3]
                 if other_id == customer_id or (other_row is not None and other_row > row_no):
                     continue
@@ -74,3 +84,42 @@ def possible_duplicates(session: Session, batch_id: int, column: str) -> Iterato
                     "score": round(score),
                 }
                 break
+
+
+@dataclass(frozen=True)
+class Match:
+    customer_id: int
+    where: str
+    score: int
+
+
+def possible_duplicates_of(session: Session, actor: User, company: str) -> list[Match]:
+    """Customers whose company comes close to ``company`` but is not equal (equal is a duplicate,
+    refused on create): a person looks before creating. Says where each one is, as a duplicate
+    does, never its contact details; the lookup goes to the audit trail like any dedup hit."""
+    key = company_key(company)
+    if key is None:
+        return []
+    prefix = key[:BLOCK_CHARS]
+    # A key range rather than substr(): the company_key index answers it on both databases.
+    candidates = list(
+        session.scalars(
+            select(Customer)
+            .where(
+                Customer.company_key >= prefix,
+                Customer.company_key < prefix + "\U0010ffff",
+                Customer.company_key != key,
+                Customer.deleted_at.is_(None),
+            )
+            .order_by(Customer.id)
+        )
+    )
+    scored = _scored(key, [c.company_key or "" for c in candidates])[:MAX_MATCHES]
+    matches = [
+        Match(candidates[p].id, where_it_is(session, actor, candidates[p]), round(score))
+        for _, score, p in scored
+    ]
+    if matches:
+        found = [m.customer_id for m in matches]
+        audit(session, "possible_duplicates", actor_id=actor.id, customer_ids=found)
+    return matches
