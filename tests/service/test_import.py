@@ -247,3 +247,14 @@ def test_companies_with_close_names_are_imported_and_reported_as_possible_duplic
         ("2", "公司", "possible", f"company name 86% like: customer {known.id} (owned by 张伟)"),
         ("4", "公司", "possible", f"company name 86% like: customer {imported['乙'].id} (Company)"),
     ]
+
+
+def test_thousands_of_bad_rows_are_all_reported_while_the_good_ones_stream_in(
+    org: Org, tmp_path: Path
+) -> None:
+    body = "".join(f"坏{n},call-{n},,,,,,\n好{n},139{n:08d},,,,,,\n" for n in range(6_000))
+    result = run_import(org, write_csv(tmp_path / "half.csv", body))
+    assert (result.batch.rows, result.batch.imported, result.batch.invalid) == (12_000, 6_000, 6_000)
+    with org.session() as s:
+        reported = s.scalar(select(func.count()).select_from(ImportIssue))
+    assert reported == 6_000

@@ -15,7 +15,9 @@ running it again starts afresh.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +34,8 @@ from highseas.db import table_of
 from highseas.intake import staging
 from highseas.intake.mapping import header_rules
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
-from highseas.intake.reader import CHUNK, read_table
-from highseas.intake.rows import Problem, RowCleaner
+from highseas.intake.reader import CHUNK, Table, read_table
+from highseas.intake.rows import RowCleaner
 from highseas.intake.similar import possible_duplicates
 from highseas.org.models import User
 from highseas.pools.service import get_pool
@@ -57,28 +59,14 @@ def file_sha256(path: Path) -> str:
 
 
 class _Report:
-    """Bad rows of the file, written to the report in chunks as they are found."""
+    """The report's rows, inserted in chunks."""
 
     def __init__(self, session: Session, batch_id: int) -> None:
         self.session = session
         self.batch_id = batch_id
         self.pending: list[dict[str, Any]] = []
-        self.rows = 0
 
-    def add(self, number: int, problems: list[Problem]) -> None:
-        self.rows += 1
-        for problem in problems:
-            self.add_issue(
-                {
-                    "batch_id": self.batch_id,
-                    "row_number": number,
-                    "column_name": problem.column[:200],
-                    "kind": IssueKind.INVALID.value,
-                    "reason": problem.reason,
-                }
-            )
-
-    def add_issue(self, issue: dict[str, Any]) -> None:
+    def add(self, issue: dict[str, Any]) -> None:
         self.pending.append(issue)
         if len(self.pending) >= staging.CHUNK:
             self.flush()
@@ -87,6 +75,49 @@ class _Report:
         if self.pending:
             self.session.execute(insert(table_of(ImportIssue)), self.pending)
             self.pending = []
+
+
+def _stage(
+    session: Session, table: Table, cleaner: RowCleaner, report: _Report, progress: Progress | None
+) -> tuple[int, int]:
+    """Load the clean rows into the staging table and report the bad ones; returns how many rows
+    the file has and how many of them were bad.
+
+    On PostgreSQL the connection is busy with ``COPY`` until every row is read, so bad rows wait in
+    a spool file (memory stays flat however many there are) and are reported after the load.
+    """
+    counted = bad = 0
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="") as spool:
+        problems = csv.writer(spool)
+
+        def clean_rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal counted, bad
+            for number, cells in table.rows:
+                counted += 1
+                cleaned = cleaner.clean(number, cells)
+                if isinstance(cleaned, list):
+                    bad += 1
+                    problems.writerows((number, p.column[:200], p.reason) for p in cleaned)
+                else:
+                    yield cleaned
+                if progress is not None and counted % staging.CHUNK == 0:
+                    progress(table.position(), table.size)
+
+        staging.create_staging(session)
+        staging.load_staging(session, clean_rows())
+        spool.seek(0)
+        for number, column, reason in csv.reader(spool):
+            report.add(
+                {
+                    "batch_id": report.batch_id,
+                    "row_number": int(number),
+                    "column_name": column,
+                    "kind": IssueKind.INVALID.value,
+                    "reason": reason,
+                }
+            )
+    report.flush()
+    return counted, bad
 
 
 def import_file(
@@ -120,25 +151,8 @@ def import_file(
     )
     session.add(batch)
     session.flush()
-    cleaner = RowCleaner(columns, pool.source)
     report = _Report(session, batch.id)
-    counted = 0
-
-    def clean_rows() -> Iterator[tuple[Any, ...]]:
-        nonlocal counted
-        for number, cells in table.rows:
-            counted += 1
-            cleaned = cleaner.clean(number, cells)
-            if isinstance(cleaned, list):
-                report.add(number, cleaned)
-            else:
-                yield cleaned
-            if progress is not None and counted % staging.CHUNK == 0:
-                progress(table.position(), table.size)
-
-    staging.create_staging(session)
-    staging.load_staging(session, clean_rows())
-    report.flush()
+    batch.rows, batch.invalid = _stage(session, table, RowCleaner(columns, pool.source), report, progress)
     if progress is not None:
         progress(table.size, table.size)
     staging.mark_duplicates(session)
@@ -151,12 +165,10 @@ def import_file(
         columns={label: columns.column_of(label) for label in staging.KEY_LABELS.values()},
     )
     for issue in possible_duplicates(session, batch.id, columns.column_of("company")):
-        report.add_issue(issue)
+        report.add(issue)
         batch.possible_duplicates += 1
     report.flush()
     staging.drop_staging(session)
-    batch.rows = counted
-    batch.invalid = report.rows
     audit(
         session,
         "import",

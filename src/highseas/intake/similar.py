@@ -26,7 +26,7 @@ from highseas.intake.models import IssueKind
 from highseas.intake.staging import STAGING
 from highseas.org.models import User
 
-THRESHOLD = 80
+THRESHOLD = 85
 """``fuzz.ratio`` from which two company keys count as possibly one company."""
 BLOCK_CHARS = 4
 MAX_MATCHES = 10
