@@ -34,12 +34,19 @@ FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or 
 
 
 def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut:
-    return ImportOut.model_validate(
-        {
-            **{name: getattr(batch, name) for name in ImportOut.model_fields if hasattr(batch, name)},
-            "already_imported": already_imported,
-            "report_url": f"/api/v1/imports/{batch.id}/report",
-        }
+    return ImportOut(
+        id=batch.id,
+        pool_id=batch.pool_id,
+        actor_id=batch.actor_id,
+        file_name=batch.file_name,
+        rows=batch.rows,
+        imported=batch.imported,
+        duplicates=batch.duplicates,
+        invalid=batch.invalid,
+        possible_duplicates=batch.possible_duplicates,
+        created_at=batch.created_at,
+        already_imported=already_imported,
+        report_url=f"/api/v1/imports/{batch.id}/report",
     )
 
 

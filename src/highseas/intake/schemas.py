@@ -1,4 +1,4 @@
-"""HTTP shapes of imports, distributions and exports."""
+"""HTTP shapes of imports, distributions and possible duplicates."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from highseas.validation import Id
 
 
 class ImportOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
     id: int
     pool_id: int
     actor_id: int
@@ -24,7 +23,7 @@ class ImportOut(BaseModel):
     invalid: int
     possible_duplicates: int
     created_at: datetime
-    already_imported: bool = False
+    already_imported: bool
     report_url: str
 
 
