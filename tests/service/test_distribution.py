@@ -13,9 +13,14 @@ from highseas.customers.service import CustomerInput, create_customer
 from highseas.intake.distribution import Strategy, distribute
 from highseas.org.models import User
 from highseas.ownership.models import EventKind, OwnershipEvent
+from highseas.ownership.service import claim
 from highseas.pools.models import Pool
 from tests.conftest import Org
 from tests.invariants import assert_invariants
+from tests.service.test_concurrency import race
+
+# What a racing claim or distribution may rightly be told.
+CONFLICTS = {"already_owned", "capacity_full"}
 
 
 def fill_pool(org: Org, pool: Pool, n: int, grade: str | None = None, region: str | None = None) -> None:
@@ -100,3 +105,22 @@ def test_a_distribution_must_name_a_sane_count_and_distinct_users(
 ) -> None:
     with pytest.raises(errors.InvalidInput):
         org.run(distribute, org.admin, org.company_pool.id, users, count)
+
+
+def test_distributions_racing_claims_never_overfill_anyone_nor_hand_out_a_customer_twice(org: Org) -> None:
+    set_capacity(org, org.rep, 6)
+    fill_pool(org, org.company_pool, 24)
+    with org.session() as s:
+        pool_ids = list(s.scalars(select(Customer.id).order_by(Customer.id)))
+
+    def attempt(i: int) -> object:
+        if i % 2:
+            return org.run(claim, org.rep, pool_ids[i])
+        targets = [org.rep.id, org.other_rep.id]
+        return org.run(distribute, org.admin, org.company_pool.id, targets, 5, Strategy.LEAST_LOADED)
+
+    results = race(8, attempt)
+    assert all(not isinstance(r, errors.DomainError) or r.code in CONFLICTS for r in results), results
+    counts = owners(org)
+    assert counts[org.rep.id] <= 6
+    assert_invariants(org.engine)

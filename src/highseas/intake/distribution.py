@@ -5,7 +5,7 @@ customers in one transaction:
 1. the pool must be visible, each target user may receive from it (the rule of ``assign``);
 2. the target users' rows are locked in id order, so their owned counts hold until commit and two
    distributions (or a distribution and a claim) never wait on each other in a cycle;
-3. the candidates are locked too (PostgreSQL ``FOR UPDATE SKIP LOCKED``: a customer being claimed
+3. then the candidates are locked (PostgreSQL ``FOR UPDATE SKIP LOCKED``: a customer being claimed
    right now is passed over rather than waited for; SQLite holds its writer lock already);
 4. the pure :func:`plan` decides who gets what, never past anyone's capacity;
 5. one compare-and-set ``UPDATE`` per target user moves their customers, and one ``assign`` event
@@ -113,25 +113,27 @@ def distribute(
         select(Customer)
         .where(Customer.pool_id == pool.id, Customer.owner_id.is_(None), Customer.deleted_at.is_(None))
         .order_by(Customer.id)
-        .limit(count)
-        .with_for_update(skip_locked=True)
     )
     for column, value in ((Customer.grade, grade), (Customer.region, region), (Customer.source, source)):
         if value is not None:
             query = query.where(column == value)
-    candidates = list(session.scalars(query))
-    result = Distribution(requested=count, matching=len(candidates))
-    if not candidates:
-        return result
     # Every candidate is an unowned customer of this one pool, and ``can`` decides an assignment
-    # of such a customer by the pool, the actor and the target alone: asking about the first
-    # candidate answers for all of them.
-    probe = candidates[0]
+    # of such a customer by the pool, the actor and the target alone: asking about any one of them
+    # answers for all.
+    probe = session.scalars(query.limit(1)).first()
+    if probe is None:
+        return Distribution(requested=count, matching=0)
     targets = [receiving_user(session, actor, probe, user_id) for user_id in user_ids]
     for target in targets:
         if not can(session, actor, Action.ASSIGN, probe, to=target):
             raise errors.Forbidden(f"you may not assign this pool's customers to {target.username!r}")
+    # Users first, then customers, as every other transition does: a claim holding its user's lock
+    # and waiting for a customer this distribution holds would otherwise deadlock with it.
     locked = lock_users(session, user_ids)
+    candidates = list(session.scalars(query.limit(count).with_for_update(skip_locked=True)))
+    result = Distribution(requested=count, matching=len(candidates))
+    if not candidates:  # all taken meanwhile
+        return result
     settings = company_settings(session)
     receivers = [
         Receiver(u, count_owned(session, u, settings), capacity_of(locked[u], settings)) for u in user_ids
