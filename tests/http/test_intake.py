@@ -162,3 +162,31 @@ def test_close_company_names_are_possible_duplicates_saying_only_where_they_are(
     with api.org.session() as s:
         kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.actor_id == api.org.west_rep.id)).all()
     assert kinds == ["login", "possible_duplicates"]
+
+
+def test_a_preview_shows_the_columns_the_fields_they_feed_and_the_first_rows(api: Api) -> None:
+    content = "2026 春季展会\n\n客户,手机,备注\n甲,13800138000,A12\n乙,13900139000,\n"
+    pool = api.org.company_pool.id
+    response = api.rep.post(
+        f"/pools/{pool}/import/preview",
+        files={"file": ("fair.csv", content.encode("gbk"), "text/csv")},
+        data={"mapping": '{"客户": "name"}'},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "columns": [
+            {"header": "客户", "field": "name"},
+            {"header": "手机", "field": "phone"},
+            {"header": "备注", "field": None},
+        ],
+        "rows": [
+            {"row": 4, "cells": ["甲", "13800138000", "A12"]},
+            {"row": 5, "cells": ["乙", "13900139000", ""]},
+        ],
+    }
+    assert api.rep.get("/customers", params={"view": "pool"}).json()["items"] == []
+    outsider = api.outsider.post(
+        f"/pools/{api.org.east_pool.id}/import/preview",
+        files={"file": ("f.csv", content.encode(), "text/csv")},
+    )
+    assert error_code(outsider) == "not_found"

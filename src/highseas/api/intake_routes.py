@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated
 from urllib.parse import quote
@@ -15,12 +16,22 @@ from fastapi.responses import StreamingResponse
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.auth.permissions import visible_pool
+from highseas.customers.service import ensure_can_fill_pool
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat, export_owned, export_pool
-from highseas.intake.importer import get_batch, import_file
+from highseas.intake.importer import get_batch, import_file, preview_file
 from highseas.intake.models import ImportBatch
 from highseas.intake.report import write_report
-from highseas.intake.schemas import DistributeIn, DistributeOut, ImportOut, PossibleDuplicateOut
+from highseas.intake.schemas import (
+    DistributeIn,
+    DistributeOut,
+    ImportOut,
+    PossibleDuplicateOut,
+    PreviewColumn,
+    PreviewOut,
+    PreviewRow,
+)
 from highseas.intake.similar import possible_duplicates_of
 
 router = APIRouter(tags=["intake"])
@@ -64,6 +75,22 @@ def _mapping(text: str | None) -> dict[str, str]:
     return mapping
 
 
+MappingForm = Annotated[
+    str | None, Form(description='JSON object of header → field, e.g. {"联系电话": "phone"}')
+]
+LeadFile = Annotated[UploadFile, File(description="A CSV (UTF-8 or GBK) or XLSX file of leads")]
+
+
+@contextmanager
+def _saved(upload: UploadFile) -> Iterator[Path]:
+    """The upload as a file on disk for the duration of the block: the reader streams from it."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "upload"
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out)
+        yield path
+
+
 @router.post(
     "/pools/{pool_id}/import",
     status_code=201,
@@ -71,26 +98,36 @@ def _mapping(text: str | None) -> dict[str, str]:
 )
 def import_leads(
     pool_id: IdPath,
-    file: Annotated[UploadFile, File(description="A CSV (UTF-8 or GBK) or XLSX file of leads")],
+    file: LeadFile,
     user: CurrentUser,
     session: Db,
     response: Response,
-    mapping: Annotated[
-        str | None, Form(description='JSON object of header → field, e.g. {"联系电话": "phone"}')
-    ] = None,
+    mapping: MappingForm = None,
 ) -> ImportOut:
     """Import leads into the pool as unowned customers; duplicates and bad rows go to the report."""
     columns = _mapping(mapping)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "upload"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
+    with _saved(file) as path:
         result = import_file(
             session, user, pool_id, path, file_name=file.filename or "upload", mapping=columns
         )
     if result.already_imported:
         response.status_code = 200
     return _import_out(result.batch, result.already_imported)
+
+
+@router.post("/pools/{pool_id}/import/preview")
+def preview_import(
+    pool_id: IdPath, file: LeadFile, user: CurrentUser, session: Db, mapping: MappingForm = None
+) -> PreviewOut:
+    """The columns an import would read, the field each feeds, and the first rows: nothing is saved."""
+    ensure_can_fill_pool(session, user, visible_pool(session, user, pool_id))
+    columns = _mapping(mapping)
+    with _saved(file) as path:
+        preview = preview_file(path, columns)
+    return PreviewOut(
+        columns=[PreviewColumn(header=h, field=f) for h, f in preview.columns],
+        rows=[PreviewRow(row=n, cells=cells) for n, cells in preview.rows],
+    )
 
 
 @router.get("/imports/{batch_id}")

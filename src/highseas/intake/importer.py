@@ -196,3 +196,22 @@ def get_batch(session: Session, actor: User, batch_id: int) -> ImportBatch:
 
 def _administers(session: Session, actor: User, pool_id: int) -> bool:
     return can(session, actor, Action.EDIT, get_pool(session, pool_id))
+
+
+@dataclass
+class Preview:
+    """What an import of a file would read: each column with the field it feeds (None: kept as a
+    custom field; "ignore": dropped) and the first data rows as they stand in the file."""
+
+    columns: list[tuple[str, str | None]]
+    rows: list[tuple[int, list[str]]]
+
+
+def preview_file(path: Path, mapping: dict[str, str] | None = None, rows: int = 5) -> Preview:
+    """The header and first rows of a file, read as :func:`import_file` would: for a person to
+    check the column mapping before importing."""
+    rules = header_rules(mapping)
+    table = read_table(path, rules.is_header)
+    rules.columns(table.header)  # refuses a file whose columns give no name or company
+    first = [row for _, row in zip(range(rows), table.rows, strict=False)]
+    return Preview([(cell, rules.field_of(cell)) for cell in table.header], first)

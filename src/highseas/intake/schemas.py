@@ -27,6 +27,21 @@ class ImportOut(BaseModel):
     report_url: str
 
 
+class PreviewColumn(BaseModel):
+    header: str
+    field: str | None  # None: kept as a custom field; "ignore": dropped
+
+
+class PreviewRow(BaseModel):
+    row: int
+    cells: list[str]
+
+
+class PreviewOut(BaseModel):
+    columns: list[PreviewColumn]
+    rows: list[PreviewRow]
+
+
 class DistributeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_ids: list[Id] = Field(min_length=1, max_length=500)
