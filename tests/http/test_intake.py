@@ -190,3 +190,16 @@ def test_a_preview_shows_the_columns_the_fields_they_feed_and_the_first_rows(api
         files={"file": ("f.csv", content.encode(), "text/csv")},
     )
     assert error_code(outsider) == "not_found"
+
+
+def test_exports_never_hand_a_spreadsheet_a_formula_from_a_lead(api: Api) -> None:
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    api.rep.post("/customers", {"name": evil, "phone": "+86 138-0013-8000", "region": "@华东"})
+    rep = api.org.rep.id
+    rows = exported(api.rep.get(f"/users/{rep}/export"))
+    assert [(r["name"], r["phone"], r["region"]) for r in rows] == [
+        ("'" + evil, "+86 138-0013-8000", "'@华东")
+    ]
+    xlsx = api.rep.get(f"/users/{rep}/export", params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    assert (sheet["B2"].value, sheet["B2"].data_type) == (evil, "s")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +34,7 @@ from highseas.customers.models import Customer
 from highseas.org.models import User
 from highseas.pools.models import Pool
 
-# The import's own field names, so an exported file imports again as it is.
+# The import reads these headers back as the same fields (the others become custom fields).
 COLUMNS = (
     "id",
     "name",
@@ -51,7 +53,10 @@ COLUMNS = (
     "owner",
     "created_at",
 )
-CONTACT_COLUMNS = frozenset({"phone", "email", "wechat"})
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PHONE_LIKE = re.compile(r"^[+\-]?[\d\s()+\-]+$")
 
 
 class ExportFormat(enum.StrEnum):
@@ -104,23 +109,41 @@ def csv_writer(out: IO[bytes]) -> Iterator[Any]:
     text.detach()
 
 
+def csv_safe(value: object) -> object:
+    """A cell a spreadsheet will not run: lead files come from strangers, and Excel evaluates a CSV
+    cell such as ``=HYPERLINK(…)`` as a formula. A leading apostrophe keeps it text; phone numbers
+    (``+86 138-0013-8000``) stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS) and not _PHONE_LIKE.match(value):
+        return "'" + value
+    return value
+
+
 def _write(rows: Iterator[list[Any]], out: IO[bytes], fmt: ExportFormat) -> int:
     count = 0
     if fmt is ExportFormat.CSV:
         with csv_writer(out) as writer:
             writer.writerow(COLUMNS)
             for row in rows:
-                writer.writerow(row)
+                writer.writerow([csv_safe(value) for value in row])
                 count += 1
         return count
     book = Workbook(write_only=True)
     sheet = book.create_sheet("customers")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append(row)
+        sheet.append([_text_cell(sheet, value) for value in row])
         count += 1
     book.save(out)
     return count
+
+
+def _text_cell(sheet: Any, value: object) -> object:
+    """openpyxl stores a string starting with "=" as a formula; such a value goes in as text."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def export_pool(session: Session, actor: User, pool_id: int, out: IO[bytes], fmt: ExportFormat) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from highseas.customers.models import Customer
 from highseas.customers.service import where_it_is
-from highseas.intake.export import csv_writer
+from highseas.intake.export import csv_safe, csv_writer
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.org.models import User
 
@@ -49,6 +49,6 @@ def write_report(session: Session, reader: User, batch: ImportBatch, out: IO[byt
     with csv_writer(out) as writer:
         writer.writerow(REPORT_HEADER)
         for row in report_rows(session, reader, batch):
-            writer.writerow(row)
+            writer.writerow([csv_safe(value) for value in row])
             count += 1
     return count
