@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.db import database_url, make_engine, session_scope
+from highseas.intake.distribution import Strategy, distribute
+from highseas.intake.export import ExportFormat, export_owned, export_pool
+from highseas.intake.importer import import_file
+from highseas.intake.mapping import parse_mapping
+from highseas.intake.report import write_report
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
 from highseas.ownership.sweep import SweepReport, sweep
@@ -137,3 +145,142 @@ def serve(
         soft_wrap=True,
     )
     uvicorn.run(create_app(engine, interval), host=host, port=port, log_level="warning")
+
+
+UserOption = Annotated[
+    str | None, typer.Option("--user", help="Whose action this is (default: the first admin)")
+]
+
+
+def _active_user(session: Session, username: str | None) -> User:
+    """The user a command acts as: audit trail, events and permissions all name them."""
+    query = select(User).where(User.active.is_(True)).order_by(User.id)
+    query = query.where(User.username == username) if username else query.where(User.role == Role.ADMIN)
+    user = session.scalars(query.limit(1)).first()
+    if user is None:
+        raise errors.NotFound(f"no active user {username!r}" if username else "no admin yet; run createadmin")
+    return user
+
+
+def _pool_named(session: Session, name: str) -> Pool:
+    pool = session.scalars(select(Pool).where(Pool.name == name)).first()
+    if pool is None:
+        raise errors.NotFound(f"no pool named {name!r}")
+    return pool
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A CSV or XLSX file of leads")],
+    pool: Annotated[str, typer.Option(help="The pool's name")],
+    mapping: Annotated[
+        list[str] | None, typer.Option(help="HEADER=FIELD, repeatable (a field, or 'ignore')")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the report of rows not imported")
+    ] = None,
+    user: UserOption = None,
+) -> None:
+    """Import leads into a pool: unknown customers land unowned in it; duplicates and bad rows go to
+    the report. Importing the same file into the same pool again imports nothing."""
+    engine = make_engine()
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    try:
+        with session_scope(engine) as session, Progress(*columns, console=console) as progress:
+            task = progress.add_task(f"reading {file.name}", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+                if done >= total:
+                    progress.update(task, description="deduplicating and saving")
+
+            actor = _active_user(session, user)
+            result = import_file(
+                session,
+                actor,
+                _pool_named(session, pool).id,
+                file,
+                mapping=parse_mapping(mapping or []),
+                progress=advance,
+            )
+            batch = result.batch
+            report_path = report or Path(f"{file.stem}.report.csv")
+            if batch.invalid or batch.duplicates or batch.possible_duplicates:
+                with report_path.open("wb") as out:
+                    write_report(session, actor, batch, out)
+    except errors.DomainError as error:
+        raise _fail(error) from None
+    if result.already_imported:
+        console.print(f"{file.name} was imported into {pool!r} before (import {batch.id}): nothing imported")
+        return
+    console.print(
+        f"import {batch.id}: {batch.rows} rows, [green]{batch.imported} imported[/green], "
+        f"{batch.duplicates} duplicates, {batch.invalid} invalid, "
+        f"{batch.possible_duplicates} possible duplicates"
+    )
+    if batch.invalid or batch.duplicates or batch.possible_duplicates:
+        console.print(f"report: {report_path}")
+
+
+@app.command("distribute")
+def distribute_command(
+    pool: Annotated[str, typer.Option(help="The pool's name")],
+    to: Annotated[list[str], typer.Option(help="A username to hand customers to; repeatable")],
+    count: Annotated[int, typer.Option(help="How many customers to hand out")],
+    strategy: Annotated[Strategy, typer.Option(help="Who gets the next customer")] = Strategy.ROUND_ROBIN,
+    grade: Annotated[str | None, typer.Option(help="Only customers of this grade")] = None,
+    region: Annotated[str | None, typer.Option(help="Only customers of this region")] = None,
+    source: Annotated[str | None, typer.Option(help="Only customers of this source")] = None,
+    user: UserOption = None,
+) -> None:
+    """Hand N unowned customers of a pool to users (任务分配), never past anyone's capacity."""
+    engine = make_engine()
+    try:
+        with session_scope(engine) as session:
+            actor = _active_user(session, user)
+            targets = [_active_user(session, username) for username in to]
+            result = distribute(
+                session,
+                actor,
+                _pool_named(session, pool).id,
+                [t.id for t in targets],
+                count,
+                strategy,
+                grade=grade,
+                region=region,
+                source=source,
+            )
+    except errors.DomainError as error:
+        raise _fail(error) from None
+    table = Table("user", "customers", title=f"{result.distributed} of {result.requested} handed out")
+    for target in targets:
+        table.add_row(target.username, str(len(result.by_user.get(target.id, []))))
+    console.print(table)
+    if result.matching < result.requested:
+        console.print(f"only {result.matching} unowned customers of {pool!r} matched")
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[Path, typer.Argument(dir_okay=False, help="The file to write")],
+    pool: Annotated[str | None, typer.Option(help="Export this pool's unowned customers")] = None,
+    owner: Annotated[str | None, typer.Option(help="Export the customers this username owns")] = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx")] = ExportFormat.CSV,
+    user: UserOption = None,
+) -> None:
+    """Export a pool's or a user's customers as the acting user may see them; audited."""
+    if (pool is None) == (owner is None):
+        console.print("[red]validation_error[/red]: give exactly one of --pool and --owner")
+        raise typer.Exit(code=2)
+    engine = make_engine()
+    try:
+        with session_scope(engine) as session, output.open("wb") as out:
+            actor = _active_user(session, user)
+            if pool is not None:
+                rows = export_pool(session, actor, _pool_named(session, pool).id, out, fmt)
+            else:
+                rows = export_owned(session, actor, _active_user(session, owner).id, out, fmt)
+    except errors.DomainError as error:
+        output.unlink(missing_ok=True)
+        raise _fail(error) from None
+    console.print(f"{rows} customers written to {output}")

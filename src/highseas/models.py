@@ -3,6 +3,7 @@
 from highseas.auth.models import AuditEvent, AuthToken, LoginFailure
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.db import Base
+from highseas.intake.models import ImportBatch, ImportIssue
 from highseas.org.models import CompanySettings, Department, User
 from highseas.ownership.models import JobLock, OwnershipEvent, Reminder
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule
@@ -16,6 +17,8 @@ __all__ = [
     "Deal",
     "Department",
     "FollowUp",
+    "ImportBatch",
+    "ImportIssue",
     "JobLock",
     "LoginFailure",
     "OwnershipEvent",

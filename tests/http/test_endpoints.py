@@ -756,13 +756,13 @@ def test_the_previous_owner_cannot_reclaim_inside_the_protection_window(api: Api
 
 def test_a_duplicate_customer_names_where_the_existing_one_is_and_no_contact_detail(api: Api) -> None:
     original = new_customer(
-        api.rep, phone="138 0013 8000", email="Boss@YunFan.example", credit_code="91330100MA2CXXXX0X"
+        api.rep, phone="138 0013 8000", email="Boss@YunFan.example", credit_code="91330100MA2CXXXX0C"
     )
     for contact in (
         {"phone": "+86 13800138000"},
         {"phone": "0086-138-0013-8000"},
         {"email": "boss@yunfan.EXAMPLE"},
-        {"credit_code": "91330100MA2CXXXX0X"},
+        {"credit_code": "91330100MA2CXXXX0C"},
     ):
         response = api.west_rep.post("/customers", {"name": "撞单", **contact})
         error = refused(response, 409, "duplicate_customer")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from highseas import clock
 from highseas.api.app import create_app
 from highseas.customers.models import Customer
+from highseas.intake.models import ImportBatch
 from highseas.org.models import User
 from highseas.pools.models import Pool
 from tests.conftest import START, build_org
@@ -122,7 +123,7 @@ def hide(api: Api) -> Hidden:
     in_pool = {"pool_id": pool_id, "in_pool": True}
     m4 = created(api.admin, {"name": "李娜的客户", **contact_fields(M4), **in_pool})
     assert api.other_rep.post(f"/customers/{m4}/claim").status_code == 200
-    return Hidden(
+    hidden = Hidden(
         api=api,
         pool=pool_id,
         m1=created(api.admin, {"name": "隐藏客户一", "company": "一号公司", **contact_fields(M1), **in_pool}),
@@ -132,6 +133,13 @@ def hide(api: Api) -> Hidden:
         open=created(api.admin, {"name": "公开客户", **contact_fields(OPEN), "in_pool": True}),
         reps_own=created(api.rep, {"name": "张伟的客户", "phone": "13800009999"}),
     )
+    # rep imports into the hidden pool: his report names hidden customers, by where they are only.
+    leads = f"姓名,手机,邮箱\n撞单一,{M1.spellings()[3]},\n撞单二,,{M2.email.upper()}\n"
+    imported = api.rep.post(
+        f"/pools/{pool_id}/import", files={"file": ("leads.csv", leads.encode(), "text/csv")}
+    )
+    assert imported.status_code == 201 and imported.json()["duplicates"] == 2, imported.text
+    return hidden
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +185,7 @@ def every_id(hidden: Hidden) -> dict[str, list[int]]:
             "customer_id": sorted(session.scalars(select(Customer.id))),
             "pool_id": sorted(session.scalars(select(Pool.id))),
             "user_id": sorted(session.scalars(select(User.id))),
+            "batch_id": sorted(session.scalars(select(ImportBatch.id))),
         }
     return {name: [*values, max(values) + 1] for name, values in ids.items()}
 

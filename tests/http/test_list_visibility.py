@@ -70,7 +70,7 @@ def seed(api: Api) -> Population:
         for i in range(2):
             body = {
                 "name": f"Acme {persona} {i}",
-                "company": f"{persona} Trading",
+                "company": f"{persona} Trading {i}",
                 "grade": grades[(n + i) % 5],
             }
             if persona == "rep" and i == 1:

@@ -77,9 +77,9 @@ def test_duplicate_of_a_colleagues_customer_does_not_name_the_colleague_to_a_rep
 
 
 def test_same_credit_code_is_a_duplicate(org: Org) -> None:
-    org.run(create_customer, org.rep, CustomerInput(name="甲", credit_code="91310000MA1FL0B11X"))
+    org.run(create_customer, org.rep, CustomerInput(name="甲", credit_code="91310000MA1FL0B119"))
     with pytest.raises(errors.DuplicateCustomer):
-        org.run(create_customer, org.rep, CustomerInput(name="甲二", credit_code="91310000ma1fl0b11x"))
+        org.run(create_customer, org.rep, CustomerInput(name="甲二", credit_code="91310000ma1fl0b119"))
 
 
 @pytest.mark.parametrize(
@@ -177,3 +177,12 @@ def test_claimed_customer_is_visible_to_its_owner_manager_chain_only(org: Org) -
     assert org.run(get_customer, org.east_manager, customer.id).owner_id == org.rep.id
     with pytest.raises(errors.NotFound):
         org.run(get_customer, org.other_rep, customer.id)
+
+
+def test_same_company_in_another_legal_form_is_a_duplicate(org: Org) -> None:
+    pingan = CustomerInput(name="王总", company="中国平安（集团）股份有限公司")
+    first = org.run(create_customer, org.rep, pingan)
+    with pytest.raises(errors.DuplicateCustomer) as refused:
+        org.run(create_customer, org.other_rep, CustomerInput(name="李总", company="中国平安集团有限公司"))
+    assert refused.value.details["existing"]["id"] == first.id
+    assert refused.value.details["matched_on"] == "company"

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from highseas import errors
-from highseas.customers.contacts import normalise_credit_code, normalise_email, normalise_phone
+from highseas.customers.contacts import (
+    chinese_mobile,
+    company_key,
+    normalise_credit_code,
+    normalise_email,
+    normalise_phone,
+    parse_phone,
+)
 
 
 @pytest.mark.parametrize("typed", ["138 0013 8000", "+86 13800138000", "0086-138-0013-8000", "13800138000"])
@@ -35,6 +44,76 @@ def test_bad_email_names_the_field() -> None:
 
 
 def test_credit_code_is_checked_for_shape() -> None:
-    assert normalise_credit_code("91310000mA1FL0B11X") == "91310000MA1FL0B11X"
+    assert normalise_credit_code("91310000mA1FL0B119") == "91310000MA1FL0B119"
     with pytest.raises(errors.InvalidInput):
         normalise_credit_code("123")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["+86 138-0013-8000", "0086 13800138000", "138-0013-8000", "+8613800138000", "1 3 8 0 0 1 3 8 0 0 0"],
+)
+def test_the_mobile_fast_path_reads_plain_mainland_mobiles(typed: str) -> None:
+    assert chinese_mobile(typed) == "+8613800138000"
+
+
+@pytest.mark.parametrize(
+    "typed", ["(010) 8243 3070", "+1 650 253 0000", "12800138000", "１３８００１３８０００"]
+)
+def test_everything_else_goes_to_phonenumbers(typed: str) -> None:
+    assert chinese_mobile(typed) is None
+    assert normalise_phone(typed) == parse_phone(typed)
+
+
+def test_beijing_landline_in_brackets() -> None:
+    assert normalise_phone("(010) 8243 3070") == "+861082433070"
+
+
+@given(
+    st.text(alphabet="0123456789+-() ", max_size=20)
+    | st.builds(
+        lambda prefix, second, rest, sep: prefix + "1" + second + sep.join([rest[:4], rest[4:]]),
+        st.sampled_from(["", "+86", "0086", "+86 ", "0086-", "86"]),
+        st.sampled_from("0123456789"),
+        st.text(alphabet="0123456789", min_size=9, max_size=9),
+        st.sampled_from(["", " ", "-"]),
+    )
+)
+def test_fast_path_and_phonenumbers_agree_on_every_number_both_accept(typed: str) -> None:
+    fast = chinese_mobile(typed)
+    if fast is None:
+        return
+    assert parse_phone(typed) == fast
+
+
+VALID_CODES = ["91310000MA1FL0B119", "91330100MA2CXXXX0C", "91110108MA01234567"[:17] + "G"]
+
+
+@pytest.mark.parametrize("code", VALID_CODES)
+def test_credit_codes_with_a_right_check_character_pass(code: str) -> None:
+    assert normalise_credit_code(code.lower()) == code
+
+
+def test_a_credit_code_with_one_character_mistyped_fails_its_checksum() -> None:
+    with pytest.raises(errors.InvalidInput, match="checksum") as refused:
+        normalise_credit_code("91310000MA1FL0B118")
+    assert refused.value.field == "credit_code"
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("杭州云帆科技有限公司", "杭州云帆科技"),
+        ("中国平安（集团）股份有限公司", "中国平安集团"),
+        ("中国平安(集团)股份有限公司", "中国平安有限责任公司"),
+        ("ＡＢＣ 科技有限公司", "abc科技"),
+        ("Acme Co., Ltd.", "ACME"),
+    ],
+)
+def test_company_names_that_differ_only_in_form_share_a_key(left: str, right: str) -> None:
+    assert company_key(left) == company_key(right)
+
+
+def test_different_companies_keep_different_keys() -> None:
+    assert company_key("杭州云帆科技有限公司") != company_key("杭州云帆信息有限公司")
+    assert company_key("（）") is None

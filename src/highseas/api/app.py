@@ -16,7 +16,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from highseas import web
-from highseas.api import auth_routes, customer_routes, org_routes, pool_routes, system_routes
+from highseas.api import (
+    auth_routes,
+    customer_routes,
+    intake_routes,
+    org_routes,
+    pool_routes,
+    system_routes,
+)
 from highseas.api.errors import ERROR_RESPONSES, install_error_handlers
 from highseas.api.scheduler import SweepScheduler
 from highseas.db import make_engine
@@ -48,7 +55,7 @@ def create_app(engine: Engine | None = None, sweep_interval: timedelta | None = 
     _serve_docs_offline(app)
     app.state.engine = engine
     install_error_handlers(app)
-    for module in (auth_routes, org_routes, pool_routes, customer_routes, system_routes):
+    for module in (auth_routes, org_routes, pool_routes, customer_routes, intake_routes, system_routes):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.include_router(system_routes.health)
     web.install(app)

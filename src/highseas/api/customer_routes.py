@@ -10,7 +10,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from highseas.api.deps import CurrentUser, Db, IdPath
-from highseas.auth.permissions import contact_hidden_pool_ids
+from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers import service
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.customers.schemas import (
@@ -53,7 +53,7 @@ class Presenter:
         # A row hands over its columns at once; reading 27 attributes one by one, or
         # ``model_construct``, costs several times pydantic's own validation of a dict.
         fields = c._asdict() if isinstance(c, Row) else {name: getattr(c, name) for name in _STORED}
-        shown = c.owner_id is not None or c.pool_id not in self.hidden_pools
+        shown = contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
         fields |= {
             "stage": c.stage.value,
             "tags": c.tags or [],

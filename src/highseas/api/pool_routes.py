@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath
-from highseas.auth.permissions import Action, can, ensure
+from highseas.auth.permissions import Action, can, ensure, visible_pool
 from highseas.org.models import User
 from highseas.pools import service
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule
@@ -50,15 +50,8 @@ def rule_out(rule: RecycleRule) -> RuleOut:
     )
 
 
-def _visible_pool(session: Session, user: User, pool_id: int) -> Pool:
-    pool = session.get(Pool, pool_id)
-    if pool is None or not can(session, user, Action.VIEW, pool):
-        raise errors.NotFound(f"no pool {pool_id}")
-    return pool
-
-
 def _managed_pool(session: Session, user: User, pool_id: int) -> Pool:
-    pool = _visible_pool(session, user, pool_id)
+    pool = visible_pool(session, user, pool_id)
     ensure(session, user, Action.EDIT, pool, doing="change this pool: only an admin or its pool admins may")
     return pool
 
@@ -78,7 +71,7 @@ def list_pools(user: CurrentUser, session: Db) -> list[PoolOut]:
 
 @router.get("/pools/{pool_id}")
 def get_pool(pool_id: IdPath, user: CurrentUser, session: Db) -> PoolOut:
-    return pool_out(session, _visible_pool(session, user, pool_id))
+    return pool_out(session, visible_pool(session, user, pool_id))
 
 
 @router.patch("/pools/{pool_id}")
@@ -100,7 +93,7 @@ def add_rule(pool_id: IdPath, body: RuleIn, user: CurrentUser, session: Db) -> R
 
 @router.get("/pools/{pool_id}/rules")
 def list_rules(pool_id: IdPath, user: CurrentUser, session: Db) -> list[RuleOut]:
-    _visible_pool(session, user, pool_id)
+    visible_pool(session, user, pool_id)
     return [rule_out(r) for r in service.pool_rules(session, pool_id)]
 
 

@@ -87,6 +87,14 @@ def can_see_customer(session: Session, actor: User, customer: Customer) -> bool:
     return can(session, actor, Action.VIEW, customer)
 
 
+def visible_pool(session: Session, actor: User, pool_id: int) -> Pool:
+    """The pool, or ``not_found`` when the actor may not see it."""
+    pool = session.get(Pool, pool_id)
+    if pool is None or not can(session, actor, Action.VIEW, pool):
+        raise errors.NotFound(f"no pool {pool_id}")
+    return pool
+
+
 def ensure(session: Session, actor: User, action: Action, target: Target = None, *, doing: str) -> None:
     """Raise ``forbidden`` unless ``can``; callers check visibility first (``not_found``)."""
     if not can(session, actor, action, target):
@@ -125,3 +133,9 @@ def _contact_hidden_pools_query() -> Select[int]:
     # Built once: every list of customers asks it.
     administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
     return select(Pool.id).where(Pool.hide_contact.is_(True), Pool.id.not_in(administered))
+
+
+def contacts_shown(owner_id: int | None, pool_id: int, hidden_pool_ids: set[int]) -> bool:
+    """Whether a customer's phone, email and WeChat may be shown, given
+    :func:`contact_hidden_pool_ids` of the viewer: only unowned customers hide them."""
+    return owner_id is not None or pool_id not in hidden_pool_ids

@@ -1,8 +1,13 @@
-"""Normalising contact details so one real contact compares equal however it was typed."""
+"""Normalising contact details so one real contact compares equal however it was typed.
+
+These are the dedup keys of a customer: creating one and importing a file both compute them here,
+so the two can never disagree about what counts as the same customer.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 
@@ -12,9 +17,48 @@ DEFAULT_REGION = "CN"
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+# Characters people put between the digits of a mobile number: "138-0013-8000", "138 0013 8000".
+_MOBILE_SEPARATORS = str.maketrans("", "", " -")
+_MOBILE_SECOND_DIGITS = frozenset("3456789")
 
-def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
-    """E.164: ``138 0013 8000``, ``+86 13800138000`` and ``0086-138-0013-8000`` are one number."""
+# GB 32100-2015: the code's alphabet (no I, O, S, V, Z) and the weights of its first 17 characters.
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_VALUE = {char: value for value, char in enumerate(_CREDIT_ALPHABET)}
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# Legal-form suffixes, cut from the end of a company key however many are stacked ("集团有限公司");
+# longest first, so that "股份有限公司" goes whole. The lazy group keeps at least one character.
+_COMPANY_SUFFIXES = re.compile(
+    "^(.+?)(?:股份有限公司|有限责任公司|有限公司|公司|集团|coltd|limited|ltd|inc|corp)+$"
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def chinese_mobile(text: str) -> str | None:
+    """E.164 of a well-formed mainland mobile (``+86``/``0086`` optional), else None.
+
+    A fast path beside :func:`parse_phone`: ``phonenumbers`` parses some 65,000 numbers a second,
+    too slow for imports of a million leads, most of which are mobiles typed this plainly. The two
+    are tested to agree on every number this one accepts.
+    """
+    digits = text.translate(_MOBILE_SEPARATORS)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if (
+        len(digits) == 11
+        and digits[0] == "1"
+        and digits[1] in _MOBILE_SECOND_DIGITS
+        and digits.isascii()
+        and digits.isdigit()
+    ):
+        return "+86" + digits
+    return None
+
+
+def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 through ``phonenumbers``: landlines, foreign numbers and every other spelling."""
     text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -27,6 +71,15 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164: ``138 0013 8000``, ``+86 13800138000`` and ``0086-138-0013-8000`` are one number."""
+    if region == DEFAULT_REGION:
+        fast = chinese_mobile(raw.strip())
+        if fast is not None:
+            return fast
+    return parse_phone(raw, region)
+
+
 def normalise_email(raw: str) -> str:
     text = raw.strip()
     if not _EMAIL.match(text):
@@ -34,9 +87,31 @@ def normalise_email(raw: str) -> str:
     return text.lower()
 
 
+def credit_code_check_char(first17: str) -> str:
+    """The check character (the 18th) of a unified social credit code."""
+    total = sum(_CREDIT_VALUE[char] * weight for char, weight in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
 def normalise_credit_code(raw: str) -> str:
-    """The 18-character unified social credit code (统一社会信用代码), compared exactly."""
+    """The 18-character unified social credit code (统一社会信用代码), its checksum verified."""
     text = raw.strip().upper()
     if not _CREDIT_CODE.match(text):
         raise errors.InvalidInput("credit_code", f"{raw!r} is not an 18-character unified social credit code")
+    if credit_code_check_char(text[:17]) != text[17]:
+        raise errors.InvalidInput("credit_code", f"{raw!r} fails the checksum; look for a typo")
     return text
+
+
+def company_key(raw: str) -> str | None:
+    """A company name reduced to what tells companies apart, or None if nothing is left.
+
+    Full-width and half-width forms fold together (NFKC), case, spaces and punctuation go, and
+    legal-form suffixes (有限公司, 股份有限公司, (集团), Co., Ltd.…) are cut, repeatedly:
+    "中国平安（集团）股份有限公司" and "中国平安集团" give the same key.
+    """
+    key = _NOT_WORD.sub("", unicodedata.normalize("NFKC", raw).casefold())
+    stripped = _COMPANY_SUFFIXES.match(key)
+    if stripped is not None:
+        key = stripped.group(1)
+    return key or None

@@ -52,6 +52,8 @@ class Customer(Base):
     email_key: Mapped[str | None] = mapped_column(String(254), index=True)
     wechat: Mapped[str | None] = mapped_column(String(64))
     credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    # The company name as :func:`highseas.customers.contacts.company_key` reduces it, for dedup.
+    company_key: Mapped[str | None] = mapped_column(String(200), index=True)
     grade: Mapped[str | None] = mapped_column(String(1))
     stage: Mapped[Stage] = mapped_column(value_enum(Stage), default=Stage.LEAD)
     region: Mapped[str | None] = mapped_column(String(100))
@@ -72,6 +74,7 @@ class Customer(Base):
     due_rule_id: Mapped[int | None] = mapped_column(ForeignKey("recycle_rule.id", ondelete="SET NULL"))
     remind_at: Mapped[datetime | None] = mapped_column(Instant(), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(Instant())
     updated_at: Mapped[datetime] = mapped_column(Instant())
     deleted_at: Mapped[datetime | None] = mapped_column(Instant())

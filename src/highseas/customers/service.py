@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 from highseas import clock, errors
 from highseas.auth.audit import mask_phone
 from highseas.auth.permissions import Action, can, can_see_customer, ensure
-from highseas.customers.contacts import normalise_credit_code, normalise_email, normalise_phone
+from highseas.customers.contacts import (
+    company_key,
+    normalise_credit_code,
+    normalise_email,
+    normalise_phone,
+)
 from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
 from highseas.customers.queries import get_live_customer
 from highseas.org.models import User
@@ -45,7 +50,18 @@ class CustomerInput:
 
 
 CENT = Decimal("0.01")
+# The customer columns that identify one real customer; equal in any of them means a duplicate.
+DEDUP_KEYS = ("phone_e164", "email_key", "credit_code", "company_key")
 EDITABLE_FIELDS = frozenset(CustomerInput.__dataclass_fields__)
+
+
+def normalise_grade(raw: str | None) -> str | None:
+    grade = raw.strip().upper() if raw else None
+    if not grade:
+        return None
+    if grade not in GRADES:
+        raise errors.InvalidInput("grade", f"must be one of {', '.join(GRADES)}")
+    return grade
 
 
 def _clean(data: CustomerInput) -> dict[str, Any]:
@@ -53,9 +69,7 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
     name = (data.name or "").strip()
     if not name:
         raise errors.InvalidInput("name", "must not be empty")
-    grade = data.grade.strip().upper() if data.grade else None
-    if grade is not None and grade not in GRADES:
-        raise errors.InvalidInput("grade", f"must be one of {', '.join(GRADES)}")
+    grade = normalise_grade(data.grade)
     try:
         stage = Stage(data.stage)
     except ValueError:
@@ -66,6 +80,7 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
     return {
         "name": name,
         "company": data.company,
+        "company_key": company_key(data.company) if data.company else None,
         "phone": phone,
         "phone_e164": normalise_phone(phone) if phone else None,
         "email": email,
@@ -82,7 +97,7 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
     }
 
 
-def _where_it_is(session: Session, actor: User, existing: Customer) -> str:
+def where_it_is(session: Session, actor: User, existing: Customer) -> str:
     if existing.owner_id is None:
         return get_pool(session, existing.pool_id).name
     owner = get_user(session, existing.owner_id)
@@ -96,19 +111,12 @@ def _where_it_is(session: Session, actor: User, existing: Customer) -> str:
 def ensure_not_duplicate(
     session: Session, actor: User, values: dict[str, Any], exclude_id: int | None = None
 ) -> None:
-    """Refuse a second record of one real customer: same phone (E.164), email or credit code.
+    """Refuse a second record of one real customer: same phone (E.164), email, credit code or
+    company (its :func:`company_key`). Imports apply the same keys to whole files at once.
 
     The error says where the existing record is, never its contact details.
     """
-    matches = [
-        column == values[key]
-        for column, key in (
-            (Customer.phone_e164, "phone_e164"),
-            (Customer.email_key, "email_key"),
-            (Customer.credit_code, "credit_code"),
-        )
-        if values.get(key)
-    ]
+    matches = [getattr(Customer, key) == values[key] for key in DEDUP_KEYS if values.get(key)]
     if not matches:
         return
     query = (
@@ -118,7 +126,7 @@ def ensure_not_duplicate(
         query = query.where(Customer.id != exclude_id)
     existing = session.scalars(query).first()
     if existing is not None:
-        where = _where_it_is(session, actor, existing)
+        where = where_it_is(session, actor, existing)
         raise errors.DuplicateCustomer(
             f"this customer already exists ({where})",
             existing={"id": existing.id, "where": where},
@@ -132,7 +140,15 @@ def _matched_on(existing: Customer, values: dict[str, Any]) -> str:
         return f"phone {mask_phone(values['phone_e164'])}"
     if values.get("email_key") and existing.email_key == values["email_key"]:
         return "email"
-    return "credit_code"
+    if values.get("credit_code") and existing.credit_code == values["credit_code"]:
+        return "credit_code"
+    return "company"
+
+
+def ensure_can_fill_pool(session: Session, actor: User, pool: Pool) -> None:
+    """Placing unowned customers in a pool (create in pool, import) is for its members and admins."""
+    if not (is_pool_member(session, actor, pool.id) or can(session, actor, Action.EDIT, pool)):
+        raise errors.NotPoolMember(f"you are not a member of pool {pool.name!r}")
 
 
 def create_customer(
@@ -149,8 +165,8 @@ def create_customer(
     # needs one the caller can see.
     if pool is None or (pool_id is not None and not can(session, actor, Action.VIEW, pool)):
         raise errors.NotFound(f"no pool {home}")
-    if in_pool and not (is_pool_member(session, actor, pool.id) or can(session, actor, Action.EDIT, pool)):
-        raise errors.NotPoolMember(f"you are not a member of pool {pool.name!r}")
+    if in_pool:
+        ensure_can_fill_pool(session, actor, pool)
     ensure_not_duplicate(session, actor, values)
     owner_id = None
     if not in_pool:

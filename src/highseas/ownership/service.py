@@ -263,7 +263,7 @@ def _visible_customer(session: Session, actor: User, customer_id: int, for_updat
     return customer
 
 
-def _receiving_user(session: Session, actor: User, customer: Customer, user_id: int) -> User:
+def receiving_user(session: Session, actor: User, customer: Customer, user_id: int) -> User:
     """The user a customer is handed to: ``not_found`` unless the actor may see them, or they
     belong to the pool the actor administers."""
     target = session.get(User, user_id)
@@ -295,7 +295,7 @@ def _hand_to(session: Session, actor: User, customer: Customer, target: User, ki
 
 def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
     customer = _visible_customer(session, actor, customer_id)
-    target = _receiving_user(session, actor, customer, user_id)
+    target = receiving_user(session, actor, customer, user_id)
     if not can(session, actor, Action.ASSIGN, customer, to=target):
         raise errors.Forbidden("you may not assign this customer to that user")
     if customer.owner_id == target.id:
@@ -305,7 +305,7 @@ def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Cus
 
 def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
     customer = _visible_customer(session, actor, customer_id)
-    target = _receiving_user(session, actor, customer, user_id)
+    target = receiving_user(session, actor, customer, user_id)
     if customer.owner_id is None:
         raise errors.NotOwner("nobody owns this customer; assign it from its pool instead")
     owner = get_user(session, customer.owner_id)

@@ -1,0 +1,221 @@
+"""Lead intake over HTTP: imports and their reports, batch distribution, exports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from highseas import errors
+from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.auth.permissions import visible_pool
+from highseas.customers.service import ensure_can_fill_pool
+from highseas.intake.distribution import Strategy, distribute
+from highseas.intake.export import ExportFormat, export_owned, export_pool
+from highseas.intake.importer import get_batch, import_file, preview_file
+from highseas.intake.models import ImportBatch
+from highseas.intake.report import write_report
+from highseas.intake.schemas import (
+    DistributeIn,
+    DistributeOut,
+    ImportOut,
+    PossibleDuplicateOut,
+    PreviewColumn,
+    PreviewOut,
+    PreviewRow,
+)
+from highseas.intake.similar import possible_duplicates_of
+
+router = APIRouter(tags=["intake"])
+SPOOL_BYTES = 1 << 20
+CSV = "text/csv; charset=utf-8"
+MEDIA_TYPES = {
+    ExportFormat.CSV: CSV,
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
+
+
+def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut:
+    return ImportOut(
+        id=batch.id,
+        pool_id=batch.pool_id,
+        actor_id=batch.actor_id,
+        file_name=batch.file_name,
+        rows=batch.rows,
+        imported=batch.imported,
+        duplicates=batch.duplicates,
+        invalid=batch.invalid,
+        possible_duplicates=batch.possible_duplicates,
+        created_at=batch.created_at,
+        already_imported=already_imported,
+        report_url=f"/api/v1/imports/{batch.id}/report",
+    )
+
+
+def _mapping(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError:
+        raise errors.InvalidInput("mapping", 'must be a JSON object such as {"联系电话": "phone"}') from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise errors.InvalidInput("mapping", "must map header names to field names")
+    return mapping
+
+
+MappingForm = Annotated[
+    str | None, Form(description='JSON object of header → field, e.g. {"联系电话": "phone"}')
+]
+LeadFile = Annotated[UploadFile, File(description="A CSV (UTF-8 or GBK) or XLSX file of leads")]
+
+
+@contextmanager
+def _saved(upload: UploadFile) -> Iterator[Path]:
+    """The upload as a file on disk for the duration of the block: the reader streams from it."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "upload"
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out)
+        yield path
+
+
+@router.post(
+    "/pools/{pool_id}/import",
+    status_code=201,
+    responses={200: {"model": ImportOut, "description": "this file was imported into the pool before"}},
+)
+def import_leads(
+    pool_id: IdPath,
+    file: LeadFile,
+    user: CurrentUser,
+    session: Db,
+    response: Response,
+    mapping: MappingForm = None,
+) -> ImportOut:
+    """Import leads into the pool as unowned customers; duplicates and bad rows go to the report."""
+    columns = _mapping(mapping)
+    with _saved(file) as path:
+        result = import_file(
+            session, user, pool_id, path, file_name=file.filename or "upload", mapping=columns
+        )
+    if result.already_imported:
+        response.status_code = 200
+    return _import_out(result.batch, result.already_imported)
+
+
+@router.post("/pools/{pool_id}/import/preview")
+def preview_import(
+    pool_id: IdPath, file: LeadFile, user: CurrentUser, session: Db, mapping: MappingForm = None
+) -> PreviewOut:
+    """The columns an import would read, the field each feeds, and the first rows: nothing is saved."""
+    ensure_can_fill_pool(session, user, visible_pool(session, user, pool_id))
+    columns = _mapping(mapping)
+    with _saved(file) as path:
+        preview = preview_file(path, columns)
+    return PreviewOut(
+        columns=[PreviewColumn(header=h, field=f) for h, f in preview.columns],
+        rows=[PreviewRow(row=n, cells=cells) for n, cells in preview.rows],
+    )
+
+
+@router.get("/imports/{batch_id}")
+def get_import(batch_id: IdPath, user: CurrentUser, session: Db) -> ImportOut:
+    return _import_out(get_batch(session, user, batch_id))
+
+
+def _download(fill: Callable[[IO[bytes]], object], file_name: str, media_type: str) -> StreamingResponse:
+    """Write the file while the request's transaction is open, then stream it from disk: the
+    response never sits whole in memory, and the transaction has ended before it is sent."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by the stream
+    try:
+        fill(spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+
+    def stream() -> Iterator[bytes]:
+        with spool:
+            while chunk := spool.read(SPOOL_BYTES):
+                yield chunk
+
+    disposition = f"attachment; filename*=UTF-8''{quote(file_name)}"
+    return StreamingResponse(stream(), media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/imports/{batch_id}/report", response_class=StreamingResponse)
+def import_report(batch_id: IdPath, user: CurrentUser, session: Db) -> StreamingResponse:
+    """The rows not imported (and possible duplicates) as CSV: row, column, kind, reason."""
+    batch = get_batch(session, user, batch_id)
+    return _download(
+        lambda out: write_report(session, user, batch, out), f"import-{batch.id}-report.csv", CSV
+    )
+
+
+@router.post("/pools/{pool_id}/distribute")
+def distribute_customers(
+    pool_id: IdPath, body: DistributeIn, user: CurrentUser, session: Db
+) -> DistributeOut:
+    """Hand up to ``count`` unowned customers of the pool to the users, never past a capacity;
+    one ``assign`` event each, all in one transaction."""
+    result = distribute(
+        session,
+        user,
+        pool_id,
+        body.user_ids,
+        body.count,
+        Strategy(body.strategy),
+        grade=body.grade,
+        region=body.region,
+        source=body.source,
+    )
+    return DistributeOut(
+        requested=result.requested,
+        matching=result.matching,
+        distributed=result.distributed,
+        by_user={str(user_id): ids for user_id, ids in result.by_user.items()},
+    )
+
+
+@router.get("/pools/{pool_id}/export", response_class=StreamingResponse)
+def export_pool_customers(
+    pool_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
+) -> StreamingResponse:
+    """The pool's unowned customers; contact details the caller may not see are left empty."""
+    return _download(
+        lambda out: export_pool(session, user, pool_id, out, fmt), f"pool-{pool_id}.{fmt}", MEDIA_TYPES[fmt]
+    )
+
+
+@router.get("/users/{user_id}/export", response_class=StreamingResponse)
+def export_user_customers(
+    user_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
+) -> StreamingResponse:
+    """The customers a user owns: for that user, their managers and admins."""
+    return _download(
+        lambda out: export_owned(session, user, user_id, out, fmt), f"user-{user_id}.{fmt}", MEDIA_TYPES[fmt]
+    )
+
+
+@router.get("/possible-duplicates")
+def possible_duplicates(
+    company: Annotated[str, Query(min_length=1, max_length=200)], user: CurrentUser, session: Db
+) -> list[PossibleDuplicateOut]:
+    """Customers whose company name comes close to this one (equal ones are refused as duplicates):
+    where each one is, for a person to decide before creating another."""
+    return [
+        PossibleDuplicateOut(customer_id=m.customer_id, where=m.where, score=m.score)
+        for m in possible_duplicates_of(session, user, company)
+    ]

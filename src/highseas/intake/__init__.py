@@ -1,0 +1,1 @@
+"""Lead intake: importing files into pools, dedup across them, distribution and export."""

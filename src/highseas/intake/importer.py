@@ -1,0 +1,217 @@
+"""Importing a CSV or XLSX file of leads into a pool, in the caller's one transaction.
+
+1. The file's SHA-256 and the pool are the import's key: a file already imported into that pool
+   returns its earlier batch and imports nothing.
+2. Rows stream from the file through :class:`~highseas.intake.rows.RowCleaner` (the same checks
+   and dedup keys as creating a customer): clean rows go to a staging table in bulk, bad rows to
+   the report, each with its row number, column and reason.
+3. Set-based SQL marks duplicates (against live customers, then within the file), inserts the rest
+   as unowned customers of the pool with one ``import`` event each, and reports the duplicates and
+   the possible duplicates (similar company names, :mod:`highseas.intake.similar`).
+
+Everything happens in one transaction: an import killed half-way leaves nothing behind, and
+running it again starts afresh.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from highseas import clock, errors
+from highseas.auth.audit import audit
+from highseas.auth.permissions import Action, can, visible_pool
+from highseas.customers.service import ensure_can_fill_pool
+from highseas.db import table_of
+from highseas.intake import staging
+from highseas.intake.mapping import header_rules
+from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
+from highseas.intake.reader import CHUNK, Table, read_table
+from highseas.intake.rows import RowCleaner
+from highseas.intake.similar import possible_duplicates
+from highseas.org.models import User
+from highseas.pools.service import get_pool
+
+Progress = Callable[[int, int], None]
+"""Called now and then with (done, total) while the file is read."""
+
+
+@dataclass
+class ImportResult:
+    batch: ImportBatch
+    already_imported: bool
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Report:
+    """The report's rows, inserted in chunks."""
+
+    def __init__(self, session: Session, batch_id: int) -> None:
+        self.session = session
+        self.batch_id = batch_id
+        self.pending: list[dict[str, Any]] = []
+
+    def add(self, issue: dict[str, Any]) -> None:
+        self.pending.append(issue)
+        if len(self.pending) >= staging.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.session.execute(insert(table_of(ImportIssue)), self.pending)
+            self.pending = []
+
+
+def _stage(
+    session: Session, table: Table, cleaner: RowCleaner, report: _Report, progress: Progress | None
+) -> tuple[int, int]:
+    """Load the clean rows into the staging table and report the bad ones; returns how many rows
+    the file has and how many of them were bad.
+
+    On PostgreSQL the connection is busy with ``COPY`` until every row is read, so bad rows wait in
+    a spool file (memory stays flat however many there are) and are reported after the load.
+    """
+    counted = bad = 0
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="") as spool:
+        problems = csv.writer(spool)
+
+        def clean_rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal counted, bad
+            for number, cells in table.rows:
+                counted += 1
+                cleaned = cleaner.clean(number, cells)
+                if isinstance(cleaned, list):
+                    bad += 1
+                    problems.writerows((number, p.column[:200], p.reason) for p in cleaned)
+                else:
+                    yield cleaned
+                if progress is not None and counted % staging.CHUNK == 0:
+                    progress(table.position(), table.size)
+
+        staging.create_staging(session)
+        staging.load_staging(session, clean_rows())
+        spool.seek(0)
+        for number, column, reason in csv.reader(spool):
+            report.add(
+                {
+                    "batch_id": report.batch_id,
+                    "row_number": int(number),
+                    "column_name": column,
+                    "kind": IssueKind.INVALID.value,
+                    "reason": reason,
+                }
+            )
+    report.flush()
+    return counted, bad
+
+
+def import_file(
+    session: Session,
+    actor: User,
+    pool_id: int,
+    path: Path,
+    *,
+    file_name: str | None = None,
+    mapping: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    pool = visible_pool(session, actor, pool_id)
+    ensure_can_fill_pool(session, actor, pool)
+    rules = header_rules(mapping)
+    digest = file_sha256(path)
+    earlier = session.scalars(
+        select(ImportBatch).where(ImportBatch.pool_id == pool.id, ImportBatch.file_sha256 == digest)
+    ).first()
+    if earlier is not None:
+        return ImportResult(earlier, already_imported=True)
+    table = read_table(path, rules.is_header)
+    columns = rules.columns(table.header)
+    now = clock.now()
+    batch = ImportBatch(
+        pool_id=pool.id,
+        actor_id=actor.id,
+        file_name=(file_name or path.name)[:255],
+        file_sha256=digest,
+        created_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    report = _Report(session, batch.id)
+    batch.rows, batch.invalid = _stage(session, table, RowCleaner(columns, pool.source), report, progress)
+    if progress is not None:
+        progress(table.size, table.size)
+    staging.mark_duplicates(session)
+    batch.imported = staging.insert_customers(
+        session, batch_id=batch.id, pool_id=pool.id, actor_id=actor.id, now=now
+    )
+    batch.duplicates = staging.record_duplicates(
+        session,
+        batch_id=batch.id,
+        columns={label: columns.column_of(label) for label in staging.KEY_LABELS.values()},
+    )
+    for issue in possible_duplicates(session, batch.id, columns.column_of("company")):
+        report.add(issue)
+        batch.possible_duplicates += 1
+    report.flush()
+    staging.drop_staging(session)
+    audit(
+        session,
+        "import",
+        actor_id=actor.id,
+        batch_id=batch.id,
+        pool_id=pool.id,
+        file_name=batch.file_name,
+        rows=batch.rows,
+        imported=batch.imported,
+        duplicates=batch.duplicates,
+        invalid=batch.invalid,
+        possible_duplicates=batch.possible_duplicates,
+    )
+    session.flush()
+    return ImportResult(batch, already_imported=False)
+
+
+def get_batch(session: Session, actor: User, batch_id: int) -> ImportBatch:
+    """A batch its importer, an admin or a pool admin may read; anyone else gets ``not_found``."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or not (batch.actor_id == actor.id or _administers(session, actor, batch.pool_id)):
+        raise errors.NotFound(f"no import {batch_id}")
+    return batch
+
+
+def _administers(session: Session, actor: User, pool_id: int) -> bool:
+    return can(session, actor, Action.EDIT, get_pool(session, pool_id))
+
+
+@dataclass
+class Preview:
+    """What an import of a file would read: each column with the field it feeds (None: kept as a
+    custom field; "ignore": dropped) and the first data rows as they stand in the file."""
+
+    columns: list[tuple[str, str | None]]
+    rows: list[tuple[int, list[str]]]
+
+
+def preview_file(path: Path, mapping: dict[str, str] | None = None, rows: int = 5) -> Preview:
+    """The header and first rows of a file, read as :func:`import_file` would: for a person to
+    check the column mapping before importing."""
+    rules = header_rules(mapping)
+    table = read_table(path, rules.is_header)
+    rules.columns(table.header)  # refuses a file whose columns give no name or company
+    first = [row for _, row in zip(range(rows), table.rows, strict=False)]
+    return Preview([(cell, rules.field_of(cell)) for cell in table.header], first)

@@ -1,0 +1,58 @@
+"""Import batches and what each found wrong with its rows."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from highseas.db import Base, Instant, value_enum
+
+
+class ImportBatch(Base):
+    """One file imported into one pool, in one transaction.
+
+    ``(pool_id, file_sha256)`` is the import's key: the same file imported into the same pool again
+    finds this row and imports nothing.
+    """
+
+    __tablename__ = "import_batch"
+    __table_args__ = (UniqueConstraint("pool_id", "file_sha256", name="uq_import_batch_pool_file"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pool.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    possible_duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(Instant())
+
+
+class IssueKind(enum.StrEnum):
+    INVALID = "invalid"  # the row was not imported: a value is malformed
+    DUPLICATE = "duplicate"  # the row was not imported: it is a customer already known
+    POSSIBLE_DUPLICATE = "possible"  # imported, but its company looks like another's: a person decides
+
+
+class ImportIssue(Base):
+    """A row of the import report: the file's row number, the column at fault and why."""
+
+    __tablename__ = "import_issue"
+    __table_args__ = (Index("ix_import_issue_batch_row", "batch_id", "row_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+    row_number: Mapped[int] = mapped_column(Integer)
+    column_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[IssueKind] = mapped_column(value_enum(IssueKind))
+    reason: Mapped[str] = mapped_column(Text)
+    duplicate_of_row: Mapped[int | None] = mapped_column(Integer)
+    existing_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    score: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,143 @@
+"""Turning one row of a lead file into customer values, or into the reasons it cannot be one.
+
+The checks and dedup keys are the ones creating a customer applies (``highseas.customers``); this
+module only adds what a file needs: reading cells by column, column names in the report, and
+lengths (the API checks those in its schema, a file has no schema).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String
+
+from highseas import errors
+from highseas.customers.contacts import company_key, normalise_credit_code, normalise_email, normalise_phone
+from highseas.customers.models import Customer
+from highseas.customers.service import normalise_grade
+from highseas.db import table_of
+from highseas.intake.mapping import ColumnMap
+
+STAGED = (
+    "row_no",
+    "name",
+    "company",
+    "company_key",
+    "phone",
+    "phone_e164",
+    "email",
+    "email_key",
+    "wechat",
+    "credit_code",
+    "grade",
+    "region",
+    "industry",
+    "source",
+    "tags",
+    "custom_fields",
+)
+"""The staging table's columns, in the order :meth:`RowCleaner.clean` returns them."""
+
+_TAG_SEPARATORS = re.compile(r"[,，;；、|]")
+_NORMALISED: dict[str, Callable[[str], str]] = {
+    "phone": normalise_phone,
+    "email": normalise_email,
+    "credit_code": normalise_credit_code,
+}
+
+
+def _max_length(column: str) -> int:
+    column_type = table_of(Customer).c[column].type
+    assert isinstance(column_type, String) and column_type.length is not None
+    return column_type.length
+
+
+_LENGTHS = {
+    field: _max_length(field)
+    for field in ("name", "company", "phone", "email", "wechat", "region", "industry", "source")
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    column: str
+    reason: str
+
+
+class RowCleaner:
+    """Cleans rows of one file; ``default_source`` fills empty sources (a pool per channel)."""
+
+    def __init__(self, columns: ColumnMap, default_source: str | None) -> None:
+        self.columns = columns
+        self.fields = tuple(columns.fields.items())
+        self.default_source = default_source
+
+    def _values(self, cells: list[str]) -> dict[str, str]:
+        values: dict[str, str] = {}
+        width = len(cells)
+        for field, positions in self.fields:
+            for position in positions:
+                if position < width:
+                    text = cells[position].strip()
+                    if text:
+                        values[field] = text
+                        break
+        return values
+
+    def clean(self, number: int, cells: list[str]) -> tuple[Any, ...] | list[Problem]:
+        """The staging row (see :data:`STAGED`) or every problem found in the row."""
+        values = self._values(cells)
+        problems: list[Problem] = []
+        keys: dict[str, str | None] = {}
+        for field, normalise in _NORMALISED.items():
+            raw = values.get(field)
+            if raw is None:
+                keys[field] = None
+                continue
+            try:
+                keys[field] = normalise(raw)
+            except errors.InvalidInput as refused:
+                problems.append(Problem(self.columns.column_of(field), refused.message))
+        try:
+            grade = normalise_grade(values.get("grade"))
+        except errors.InvalidInput as refused:
+            problems.append(Problem(self.columns.column_of("grade"), refused.message))
+        for field, value in values.items():
+            limit = _LENGTHS.get(field)
+            if limit is not None and len(value) > limit:
+                problems.append(Problem(self.columns.column_of(field), f"{field}: longer than {limit}"))
+        company = values.get("company")
+        name = values.get("name") or company
+        if name is None:
+            problems.append(Problem(self.columns.column_of("name"), "name: a name or a company is needed"))
+        if problems:
+            return problems
+        tags = values.get("tags")
+        extra = {label: cells[p].strip() for p, label in self.columns.extra if p < len(cells) and cells[p]}
+        return (
+            number,
+            name,
+            company,
+            company_key(company) if company else None,
+            values.get("phone"),
+            keys["phone"],
+            values.get("email"),
+            keys["email"],
+            values.get("wechat"),
+            keys["credit_code"],
+            grade,
+            values.get("region"),
+            values.get("industry"),
+            values.get("source") or self.default_source,
+            _tag_list(tags) if tags else "[]",
+            json.dumps(extra, ensure_ascii=False) if extra else "{}",
+        )
+
+
+def _tag_list(text: str) -> str:
+    tags = sorted({t.strip() for t in _TAG_SEPARATORS.split(text) if t.strip()})
+    return json.dumps(tags, ensure_ascii=False)

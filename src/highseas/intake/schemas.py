@@ -1,0 +1,65 @@
+"""HTTP shapes of imports, distributions and possible duplicates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from highseas.intake.distribution import MAX_DISTRIBUTION
+from highseas.pools.schemas import Grade
+from highseas.validation import Id
+
+
+class ImportOut(BaseModel):
+    id: int
+    pool_id: int
+    actor_id: int
+    file_name: str
+    rows: int
+    imported: int
+    duplicates: int
+    invalid: int
+    possible_duplicates: int
+    created_at: datetime
+    already_imported: bool
+    report_url: str
+
+
+class PreviewColumn(BaseModel):
+    header: str
+    field: str | None  # None: kept as a custom field; "ignore": dropped
+
+
+class PreviewRow(BaseModel):
+    row: int
+    cells: list[str]
+
+
+class PreviewOut(BaseModel):
+    columns: list[PreviewColumn]
+    rows: list[PreviewRow]
+
+
+class DistributeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_ids: list[Id] = Field(min_length=1, max_length=500)
+    count: int = Field(ge=1, le=MAX_DISTRIBUTION)
+    strategy: Literal["round_robin", "least_loaded"] = "round_robin"
+    grade: Grade | None = None
+    region: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+
+
+class DistributeOut(BaseModel):
+    requested: int
+    matching: int
+    distributed: int
+    by_user: dict[str, list[int]]
+
+
+class PossibleDuplicateOut(BaseModel):
+    customer_id: int
+    where: str
+    score: int

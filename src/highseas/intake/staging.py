@@ -1,0 +1,164 @@
+"""The set-based half of an import: a staging table of clean rows, dedup over it, one INSERT.
+
+Rows reach the staging table in bulk (PostgreSQL ``COPY``; SQLite ``executemany`` in chunks, inside
+the import's transaction); every later step is one statement over the whole file, so a million
+rows cost a handful of statements, never a round trip each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from highseas.customers.service import DEDUP_KEYS
+from highseas.db import is_postgresql, to_micros
+from highseas.intake.rows import STAGED
+from highseas.ownership.models import EventKind
+
+STAGING = "intake_row"
+CHUNK = 5_000
+
+KEY_LABELS = {
+    "phone_e164": "phone",
+    "email_key": "email",
+    "credit_code": "credit_code",
+    "company_key": "company",
+}
+"""What a person calls each dedup key, and the import field whose column the report names."""
+assert set(KEY_LABELS) == set(DEDUP_KEYS)
+
+_TEXT_COLUMNS = ", ".join(f"{column} TEXT" for column in STAGED[1:])
+
+
+def create_staging(session: Session) -> None:
+    # A temporary table lives in this connection only; on PostgreSQL it goes with the transaction,
+    # on SQLite :func:`drop_staging` removes it (a rollback removes it on both).
+    suffix = " ON COMMIT DROP" if is_postgresql(session) else ""
+    session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE {STAGING} (row_no INTEGER PRIMARY KEY, {_TEXT_COLUMNS}, "
+            f"existing_id INTEGER, dup_of_row INTEGER, dup_key TEXT){suffix}"
+        )
+    )
+
+
+def drop_staging(session: Session) -> None:
+    if not is_postgresql(session):
+        session.execute(text(f"DROP TABLE {STAGING}"))
+
+
+def _chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def load_staging(session: Session, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Stream clean rows (in :data:`STAGED` order) into the staging table."""
+    columns = ", ".join(STAGED)
+    if is_postgresql(session):
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        session.execute(text(f"ANALYZE {STAGING}"))
+        return
+    cursor = session.connection().connection.driver_connection
+    assert cursor is not None
+    placeholders = ", ".join("?" * len(STAGED))
+    statement = f"INSERT INTO {STAGING} ({columns}) VALUES ({placeholders})"
+    for chunk in _chunks(rows):
+        cursor.executemany(statement, chunk)
+
+
+def mark_duplicates(session: Session) -> None:
+    """Mark each staged row that matches a live customer, then each that repeats an earlier row.
+
+    Against the database first: a row that is already a customer says which one. Within the file,
+    the first row with a key is kept and later ones point at it.
+    """
+    if not is_postgresql(session):
+        # SQLite answers the correlated lookups below through these; PostgreSQL hashes instead.
+        for key in DEDUP_KEYS:
+            session.execute(text(f"CREATE INDEX ix_{STAGING}_{key} ON {STAGING} ({key})"))
+    for key in DEDUP_KEYS:
+        match = f"c.{key} = {STAGING}.{key} AND c.deleted_at IS NULL"
+        session.execute(
+            text(
+                f"UPDATE {STAGING} SET existing_id = (SELECT MIN(c.id) FROM customer c WHERE {match}), "
+                f"dup_key = :key WHERE existing_id IS NULL AND {key} IS NOT NULL "
+                f"AND EXISTS (SELECT 1 FROM customer c WHERE {match})"
+            ),
+            {"key": key},
+        )
+    for key in DEDUP_KEYS:
+        session.execute(
+            text(
+                f"UPDATE {STAGING} SET dup_of_row = f.first_row, dup_key = :key "
+                f"FROM (SELECT {key} AS v, MIN(row_no) AS first_row FROM {STAGING} "
+                f"WHERE existing_id IS NULL AND {key} IS NOT NULL GROUP BY {key} HAVING COUNT(*) > 1) f "
+                f"WHERE {STAGING}.{key} = f.v AND {STAGING}.row_no > f.first_row "
+                f"AND {STAGING}.existing_id IS NULL AND {STAGING}.dup_of_row IS NULL"
+            ),
+            {"key": key},
+        )
+
+
+def insert_customers(session: Session, *, batch_id: int, pool_id: int, actor_id: int, now: datetime) -> int:
+    """Insert the rows left after dedup as unowned customers of the pool, each with its ``import``
+    event (the customer's record number 1); returns how many."""
+    json_cast = "::json" if is_postgresql(session) else ""
+    params = {
+        "batch": batch_id,
+        "pool": pool_id,
+        "actor": actor_id,
+        "now": to_micros(now),
+        "no": False,
+        "kind": EventKind.IMPORT.value,
+    }
+    inserted = session.execute(
+        text(
+            "INSERT INTO customer (name, company, company_key, phone, phone_e164, email, email_key, wechat, "
+            "credit_code, grade, stage, region, industry, source, tags, custom_fields, pool_id, won, "
+            "locked, created_by_id, import_batch_id, created_at, updated_at, record_seq) "
+            "SELECT name, company, company_key, phone, phone_e164, email, email_key, wechat, credit_code, "
+            f"grade, 'lead', region, industry, source, tags{json_cast}, custom_fields{json_cast}, :pool, "
+            f":no, :no, :actor, :batch, :now, :now, 1 FROM {STAGING} "
+            "WHERE existing_id IS NULL AND dup_of_row IS NULL ORDER BY row_no"
+        ),
+        params,
+    )
+    session.execute(
+        text(
+            "INSERT INTO ownership_event (customer_id, kind, pool_id, actor_id, at, seq) "
+            "SELECT id, :kind, pool_id, :actor, :now, 1 FROM customer WHERE import_batch_id = :batch"
+        ),
+        params,
+    )
+    return inserted.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def record_duplicates(session: Session, *, batch_id: int, columns: dict[str, str]) -> int:
+    """One report row per duplicate; ``columns`` names the file's column of each key."""
+    label = " ".join(f"WHEN '{key}' THEN :label_{key}" for key in DEDUP_KEYS)
+    column = " ".join(f"WHEN '{key}' THEN :column_{key}" for key in DEDUP_KEYS)
+    params: dict[str, Any] = {"batch": batch_id, "kind": "duplicate"}
+    for key, name in KEY_LABELS.items():
+        params[f"label_{key}"] = f"same {name}"
+        params[f"column_{key}"] = columns[name]
+    recorded = session.execute(
+        text(
+            "INSERT INTO import_issue (batch_id, row_number, column_name, kind, reason, duplicate_of_row, "
+            f"existing_customer_id) SELECT :batch, row_no, CASE dup_key {column} END, :kind, "
+            f"CASE dup_key {label} END, dup_of_row, existing_id FROM {STAGING} "
+            "WHERE existing_id IS NOT NULL OR dup_of_row IS NOT NULL"
+        ),
+        params,
+    )
+    return recorded.rowcount  # type: ignore[attr-defined, no-any-return]

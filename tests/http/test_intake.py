@@ -1,0 +1,205 @@
+"""Lead intake over HTTP: multipart import, the report download, distribution and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from highseas.auth.models import AuditEvent
+from tests.http.conftest import Api, Caller, error_code
+
+LEADS = "姓名,手机,公司,邮箱\n张伟,138 0013 8000,杭州云帆科技有限公司,\n李娜,12,,\n王芳,+86 138-0013-8000,,\n"
+
+
+def upload(caller: Caller, pool_id: int, content: str | bytes, **form: str) -> Any:
+    data = content.encode() if isinstance(content, str) else content
+    return caller.post(
+        f"/pools/{pool_id}/import", files={"file": ("展会线索.csv", data, "text/csv")}, data=form
+    )
+
+
+def test_a_file_uploaded_into_a_pool_is_imported_once_with_a_report_of_what_was_left_out(api: Api) -> None:
+    pool = api.org.company_pool.id
+    created = upload(api.admin, pool, LEADS)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert {k: body[k] for k in ("rows", "imported", "duplicates", "invalid", "already_imported")} == {
+        "rows": 3,
+        "imported": 1,
+        "duplicates": 1,
+        "invalid": 1,
+        "already_imported": False,
+    }
+    assert body["file_name"] == "展会线索.csv"
+    again = upload(api.admin, pool, LEADS)
+    assert again.status_code == 200 and again.json()["already_imported"] is True
+    assert again.json()["id"] == body["id"]
+    report = api.admin.get(body["report_url"].removeprefix("/api/v1"))
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["row", "column", "kind", "reason"],
+        ["3", "手机", "invalid", "phone: '12' is not a possible phone number"],
+        ["4", "手机", "duplicate", "same phone as row 2"],
+    ]
+    assert api.admin.get(f"/imports/{body['id']}").json()["imported"] == 1
+    pool_list = api.rep.get("/customers", params={"view": "pool", "pool_id": pool}).json()["items"]
+    assert [c["name"] for c in pool_list] == ["张伟"]
+
+
+def test_imports_and_their_reports_are_for_pool_members_and_their_importer(api: Api) -> None:
+    east = api.org.east_pool.id
+    assert error_code(upload(api.outsider, east, LEADS)) == "not_found"
+    assert error_code(upload(api.west_rep, east, LEADS)) == "not_found"
+    mine = upload(api.rep, east, LEADS)
+    assert mine.status_code == 201, mine.text
+    batch = mine.json()["id"]
+    assert api.rep.get(f"/imports/{batch}/report").status_code == 200
+    assert error_code(api.other_rep.get(f"/imports/{batch}")) == "not_found"
+    assert error_code(api.other_rep.get(f"/imports/{batch}/report")) == "not_found"
+    assert api.admin.get(f"/imports/{batch}").status_code == 200
+
+
+def test_a_mapping_must_be_a_json_object_of_known_fields(api: Api) -> None:
+    pool = api.org.company_pool.id
+    content = "客户,号码\n甲,13800138000\n"
+    for mapping in ("not json", '["客户"]', '{"客户": "nickname"}'):
+        response = upload(api.admin, pool, content, mapping=mapping)
+        assert response.status_code == 422 and error_code(response) == "validation_error", mapping
+    mapped = upload(api.admin, pool, content, mapping='{"客户": "name", "号码": "phone"}')
+    assert mapped.status_code == 201 and mapped.json()["imported"] == 1
+
+
+def test_a_duplicate_in_a_file_says_where_the_customer_is_and_no_contact_detail(api: Api) -> None:
+    owned = api.rep.post("/customers", {"name": "原有", "phone": "13800138000", "email": "boss@x.cn"}).json()
+    response = upload(api.west_rep, api.org.company_pool.id, "姓名,手机\n撞单,0086 138 0013 8000\n")
+    assert response.json()["duplicates"] == 1
+    report = api.west_rep.get(f"/imports/{response.json()['id']}/report").content.decode("utf-8-sig")
+    assert f"same phone as customer {owned['id']} (owned by a colleague)" in report
+    assert "boss@x.cn" not in report
+
+
+def test_a_manager_distributes_pool_customers_to_their_reps(api: Api) -> None:
+    east = api.org.east_pool.id
+    for n in range(5):
+        assert (
+            api.admin.post("/customers", {"name": f"线索{n}", "pool_id": east, "in_pool": True}).status_code
+            == 201
+        )
+    reps = [api.org.rep.id, api.org.other_rep.id]
+    response = api.east_manager.post(f"/pools/{east}/distribute", {"user_ids": reps, "count": 4})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["requested"], body["matching"], body["distributed"]) == (4, 4, 4)
+    assert {k: len(v) for k, v in body["by_user"].items()} == {str(reps[0]): 2, str(reps[1]): 2}
+    customer = body["by_user"][str(reps[0])][0]
+    assert [e["kind"] for e in api.rep.get(f"/customers/{customer}/events").json()] == ["create", "assign"]
+    refused = api.rep.post(f"/pools/{east}/distribute", {"user_ids": [api.org.rep.id], "count": 1})
+    assert error_code(refused) == "forbidden"
+    bad = api.east_manager.post(f"/pools/{east}/distribute", {"user_ids": reps, "count": 0})
+    assert error_code(bad) == "validation_error"
+
+
+def exported(response: Any) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.text
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_a_pool_export_leaves_out_contacts_the_caller_may_not_see_and_is_audited(api: Api) -> None:
+    hidden = api.admin.post(
+        "/pools",
+        {"name": "保密", "member_department_ids": [api.org.rep.department_id], "hide_contact": True},
+    ).json()
+    api.admin.post(
+        "/customers",
+        {"name": "甲", "phone": "13800138000", "email": "a@x.cn", "pool_id": hidden["id"], "in_pool": True},
+    )
+    as_rep = exported(api.rep.get(f"/pools/{hidden['id']}/export"))
+    assert [(r["name"], r["phone"], r["email"]) for r in as_rep] == [("甲", "", "")]
+    assert "13800138000" not in api.rep.get(f"/pools/{hidden['id']}/export").text
+    as_admin = exported(api.admin.get(f"/pools/{hidden['id']}/export"))
+    assert [(r["name"], r["phone"], r["pool"]) for r in as_admin] == [("甲", "13800138000", "保密")]
+    assert error_code(api.west_rep.get(f"/pools/{hidden['id']}/export")) == "not_found"
+    with api.org.session() as s:
+        exports = s.scalars(select(AuditEvent).where(AuditEvent.kind == "export")).all()
+    assert [(e.actor_id, e.detail["rows"]) for e in exports] == [(api.org.rep.id, 1)] * 2 + [
+        (api.org.admin.id, 1)
+    ]
+
+
+def test_a_users_customers_export_for_them_and_their_managers_only(api: Api) -> None:
+    api.rep.post("/customers", {"name": "我的", "phone": "13900139000"})
+    rep = api.org.rep.id
+    assert [r["phone"] for r in exported(api.rep.get(f"/users/{rep}/export"))] == ["13900139000"]
+    assert [r["owner"] for r in exported(api.east_manager.get(f"/users/{rep}/export"))] == ["张伟"]
+    assert error_code(api.other_rep.get(f"/users/{rep}/export")) == "not_found"
+    assert error_code(api.west_manager.get(f"/users/{rep}/export")) == "not_found"
+    xlsx = api.rep.get(f"/users/{rep}/export", params={"format": "xlsx"})
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][:4] == ["id", "name", "company", "phone"]
+    assert rows[1][1:4] == ["我的", None, "13900139000"]
+
+
+def test_close_company_names_are_possible_duplicates_saying_only_where_they_are(api: Api) -> None:
+    mine = api.rep.post(
+        "/customers", {"name": "王总", "company": "杭州云帆科技有限公司", "phone": "13800138000"}
+    )
+    api.rep.post("/customers", {"name": "李总", "company": "北京海辰咨询有限公司"})
+    response = api.west_rep.get("/possible-duplicates", params={"company": "杭州云帆信息科技有限公司"})
+    assert response.status_code == 200, response.text
+    assert response.json() == [
+        {"customer_id": mine.json()["id"], "where": "owned by a colleague", "score": 86}
+    ]
+    assert "13800138000" not in response.text
+    same = api.west_rep.get("/possible-duplicates", params={"company": "杭州云帆科技股份有限公司"})
+    assert same.json() == []
+    with api.org.session() as s:
+        kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.actor_id == api.org.west_rep.id)).all()
+    assert kinds == ["login", "possible_duplicates"]
+
+
+def test_a_preview_shows_the_columns_the_fields_they_feed_and_the_first_rows(api: Api) -> None:
+    content = "2026 春季展会\n\n客户,手机,备注\n甲,13800138000,A12\n乙,13900139000,\n"
+    pool = api.org.company_pool.id
+    response = api.rep.post(
+        f"/pools/{pool}/import/preview",
+        files={"file": ("fair.csv", content.encode("gbk"), "text/csv")},
+        data={"mapping": '{"客户": "name"}'},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "columns": [
+            {"header": "客户", "field": "name"},
+            {"header": "手机", "field": "phone"},
+            {"header": "备注", "field": None},
+        ],
+        "rows": [
+            {"row": 4, "cells": ["甲", "13800138000", "A12"]},
+            {"row": 5, "cells": ["乙", "13900139000", ""]},
+        ],
+    }
+    assert api.rep.get("/customers", params={"view": "pool"}).json()["items"] == []
+    outsider = api.outsider.post(
+        f"/pools/{api.org.east_pool.id}/import/preview",
+        files={"file": ("f.csv", content.encode(), "text/csv")},
+    )
+    assert error_code(outsider) == "not_found"
+
+
+def test_exports_never_hand_a_spreadsheet_a_formula_from_a_lead(api: Api) -> None:
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    api.rep.post("/customers", {"name": evil, "phone": "+86 138-0013-8000", "region": "@华东"})
+    rep = api.org.rep.id
+    rows = exported(api.rep.get(f"/users/{rep}/export"))
+    assert [(r["name"], r["phone"], r["region"]) for r in rows] == [
+        ("'" + evil, "+86 138-0013-8000", "'@华东")
+    ]
+    xlsx = api.rep.get(f"/users/{rep}/export", params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    assert (sheet["B2"].value, sheet["B2"].data_type) == (evil, "s")

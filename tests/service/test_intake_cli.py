@@ -1,0 +1,78 @@
+"""The intake commands end to end: import with its report, distribute, export (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from highseas.cli import app
+from highseas.customers.models import Customer
+from tests.conftest import Org
+from tests.invariants import assert_invariants
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_org(org: Org, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Org:
+    monkeypatch.setenv("HIGHSEAS_DATABASE_URL", org.engine.url.render_as_string(hide_password=False))
+    monkeypatch.chdir(tmp_path)
+    return org
+
+
+def test_import_distribute_and_export_from_the_command_line(cli_org: Org, tmp_path: Path) -> None:
+    leads = tmp_path / "fair.csv"
+    leads.write_text(
+        "客户,号码,等级\n甲,13800138000,B\n乙,0086 138 0013 8000,B\n丙,13900139000,B\n丁,13700137000,C\n"
+        "戊,not a phone,B\n",
+        encoding="gbk",
+    )
+    imported = runner.invoke(
+        app, ["import", str(leads), "--pool", "Company", "--mapping", "客户=name", "--mapping", "号码=phone"]
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "5 rows, 3 imported, 1 duplicates, 1 invalid" in imported.output
+    with (tmp_path / "fair.report.csv").open(encoding="utf-8-sig") as report:
+        assert [row[:3] for row in csv.reader(report)] == [
+            ["row", "column", "kind"],
+            ["3", "号码", "duplicate"],
+            ["6", "号码", "invalid"],
+        ]
+    again = runner.invoke(app, ["import", str(leads), "--pool", "Company", "--mapping", "客户=name"])
+    assert again.exit_code == 0 and "nothing imported" in again.output
+
+    handed = runner.invoke(
+        app,
+        [
+            "distribute",
+            "--pool",
+            "Company",
+            "--to",
+            "rep",
+            "--to",
+            "other_rep",
+            "--count",
+            "5",
+            "--grade",
+            "B",
+        ],
+    )
+    assert handed.exit_code == 0, handed.output
+    assert "2 of 5 handed out" in handed.output
+    with cli_org.session() as s:
+        owned = s.scalar(select(func.count()).where(Customer.owner_id.is_not(None)))
+    assert owned == 2
+
+    exported = runner.invoke(
+        app, ["export", "mine.xlsx", "--owner", "rep", "--format", "xlsx", "--user", "rep"]
+    )
+    assert exported.exit_code == 0 and "1 customers written" in exported.output
+    assert (tmp_path / "mine.xlsx").stat().st_size > 0
+    refused = runner.invoke(app, ["export", "theirs.csv", "--owner", "rep", "--user", "west_rep"])
+    assert refused.exit_code == 1 and "not_found" in refused.output
+    assert not (tmp_path / "theirs.csv").exists()
+    assert_invariants(cli_org.engine)
