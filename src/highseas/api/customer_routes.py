@@ -53,7 +53,8 @@ class Presenter:
         # A row hands over its columns at once; reading 27 attributes one by one, or
         # ``model_construct``, costs several times pydantic's own validation of a dict.
         fields = c._asdict() if isinstance(c, Row) else {name: getattr(c, name) for name in _STORED}
-        shown = contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
+        # Tested for an owner first so that ``hidden_pools`` is only read when it can matter.
+        shown = c.owner_id is not None or contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
         fields |= {
             "stage": c.stage.value,
             "tags": c.tags or [],
