@@ -28,21 +28,15 @@ import argparse
 import http.client
 import json
 import multiprocessing
-import os
 import random
-import socket
-import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import psycopg
+from harness import local_postgresql, percentile, servers
 from sqlalchemy import Engine, text
 
 from highseas.db import make_engine, normalise_url, session_scope, to_micros
@@ -51,7 +45,6 @@ from highseas.org.service import create_department, create_user
 from highseas.pools.service import PoolInput, create_pool
 from highseas.schema import migrate
 
-SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DATABASE = "highseas_bench_api"
 PASSWORD = "bench-password-1"
 CAPACITY = 100_000
@@ -59,13 +52,7 @@ CAPACITY = 100_000
 
 def database_url(db: str) -> str:
     if db == "postgresql":
-        with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        return f"{SERVER_URL}/{BENCH_DATABASE}"
+        return local_postgresql(BENCH_DATABASE)
     if not db.startswith("postgresql"):
         raise SystemExit("bench/api.py measures PostgreSQL: pass --db postgresql or a postgresql:// URL")
     return db
@@ -106,35 +93,6 @@ def build(engine: Engine, rows: int, clients: int) -> tuple[int, list[str]]:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     return pool_id, usernames
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def servers(url: str, count: int) -> Iterator[list[str]]:
-    env = os.environ | {"HIGHSEAS_DATABASE_URL": url}
-    ports = [_free_port() for _ in range(count)]
-    command = [sys.executable, "-m", "highseas", "serve", "--sweep-minutes", "0", "--port"]
-    procs = [subprocess.Popen([*command, str(p)], env=env, stdout=subprocess.DEVNULL) for p in ports]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    try:
-        for base in bases:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-        yield bases
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
 
 
 def _login(base: str, username: str) -> dict[str, str]:
@@ -272,10 +230,6 @@ def healthz_latencies(base: str, count: int) -> list[float]:
         if status != 200:
             raise RuntimeError(f"healthz answered {status}")
     return latencies
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
 def main() -> None:

@@ -53,7 +53,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import shutil
 import sqlite3
 import sys
@@ -66,6 +65,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness import local_postgresql, log, peak_mb
 from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -78,7 +78,6 @@ from highseas.ownership.sweep import sweep
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool
 from highseas.schema import migrate
 
-SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DATABASE = "highseas_bench"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 """The sweep instant; the generated history ends here."""
@@ -263,10 +262,6 @@ EVENT_FINGERPRINT = """
 # --- databases ------------------------------------------------------------------------------------
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 @contextmanager
 def timed(label: str) -> Iterator[Callable[[], float]]:
     """Log how long the block took; the yielded function returns the elapsed seconds."""
@@ -379,20 +374,6 @@ class PostgresqlTarget:
         self.engine.dispose()
 
 
-def _ensure_postgresql_database(server_url: str, name: str) -> None:
-    engine = make_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            exists = connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            )
-            if not exists:
-                log(f"creating database {name}")
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-
-
 def _require_empty(engine: Engine, url: str) -> None:
     tables = inspect(engine).get_table_names()
     if tables:
@@ -406,8 +387,7 @@ def open_target(db: str, workdir: Path, analyze: bool = False) -> Target:
     if db == "sqlite":
         return SqliteTarget(workdir / "highseas.db", workdir, analyze)
     if db == "postgresql":
-        _ensure_postgresql_database(SERVER_URL, BENCH_DATABASE)
-        target = PostgresqlTarget(f"{SERVER_URL}/{BENCH_DATABASE}")
+        target = PostgresqlTarget(local_postgresql(BENCH_DATABASE))
         with target.engine.begin() as connection:  # our own database: start from an empty schema
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
@@ -606,11 +586,6 @@ def check_same_work(runs: dict[str, list[Run]], expected_due: int) -> int:
         raise AssertionError("the product's runs sent different numbers of reminders")
     log(f"checked: every run recycled {expected_due:,} customers and wrote {events:,} recycle events")
     return events
-
-
-def peak_mb() -> float:
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / 1024 / 1024 if sys.platform == "darwin" else maxrss / 1024
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -27,21 +27,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
+from harness import local_postgresql, log, percentile, servers
 from sqlalchemy import Engine, text
 
 from highseas.customers.models import Customer
@@ -52,7 +46,6 @@ from highseas.ownership.due import refresh_due_dates
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool
 from highseas.schema import migrate
 
-SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DATABASE = "highseas_bench_web"
 PASSWORD = "bench-password-1"
 TARGET_MS = 150.0
@@ -60,21 +53,11 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
 def database_url(db: str, workdir: Path) -> str:
     if db == "sqlite":
         return f"sqlite:///{workdir / 'bench-web.db'}"
     if db == "postgresql":
-        with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        return f"{SERVER_URL}/{BENCH_DATABASE}"
+        return local_postgresql(BENCH_DATABASE)
     return db
 
 
@@ -124,32 +107,6 @@ def build(engine: Engine, rows: int, owned: int) -> None:
         conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(url: str) -> Iterator[str]:
-    port = _free_port()
-    env = os.environ | {"HIGHSEAS_DATABASE_URL": url}
-    command = [sys.executable, "-m", "highseas", "serve", "--sweep-minutes", "0", "--port", str(port)]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)  # the server process is still starting
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 def logged_in(base: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=60, headers={"Accept-Language": "zh-CN"})
     form = client.get("/login")
@@ -175,10 +132,6 @@ def page_latencies(client: httpx.Client, first: str, pages: int) -> list[float]:
     return latencies
 
 
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--db", default="postgresql", help="sqlite, postgresql, or a database URL")
@@ -194,7 +147,7 @@ def main() -> None:
         build(engine, args.rows, args.owned)
         log(f"built {args.rows:,} customers ({args.owned} owned) in {time.perf_counter() - began:.1f}s")
         engine.dispose()
-        with server(url) as base, closing(logged_in(base)) as client:
+        with servers(url) as (base,), closing(logged_in(base)) as client:
             page_latencies(client, "/pool?grade=C", 20)  # warm caches and connections
             page_latencies(client, "/mine", 20)
             pool = page_latencies(client, "/pool?grade=C", args.pages)

@@ -1,0 +1,74 @@
+"""What the benchmarks share: the local PostgreSQL server, `highseas serve` processes, and the
+figures every run reports (percentiles, peak memory).
+
+Run a benchmark as ``python bench/NAME.py``; this module sits beside it on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import psycopg
+
+SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def local_postgresql(database: str) -> str:
+    """The URL of ``database`` on the local server, created if it is missing."""
+    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            log(f"creating database {database}")
+            conn.execute(f'CREATE DATABASE "{database}"')
+    return f"{SERVER_URL}/{database}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def servers(url: str, count: int = 1) -> Iterator[list[str]]:
+    """``count`` ``highseas serve`` processes on ``url`` (no scheduled sweep), once they answer."""
+    env = os.environ | {"HIGHSEAS_DATABASE_URL": url}
+    ports = [_free_port() for _ in range(count)]
+    command = [sys.executable, "-m", "highseas", "serve", "--sweep-minutes", "0", "--port"]
+    procs = [subprocess.Popen([*command, str(p)], env=env, stdout=subprocess.DEVNULL) for p in ports]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        for base in bases:
+            for _ in range(600):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)  # the server process is still starting
+        yield bases
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def peak_mb() -> float:
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss / 1024 / 1024 if sys.platform == "darwin" else maxrss / 1024
