@@ -4,6 +4,7 @@ the services under :mod:`highseas.intake`, as the API's routes make them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -14,10 +15,11 @@ from sqlalchemy.orm import aliased
 from highseas import errors
 from highseas.api import intake_routes
 from highseas.api.deps import IdPath
-from highseas.auth.permissions import Action, can
+from highseas.api.errors import audit_refusal
+from highseas.auth.permissions import Action, can, visible_pool
 from highseas.customers.models import GRADES, Customer
 from highseas.customers.service import where_it_is
-from highseas.intake.distribution import Distribution, Strategy, distribute
+from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat
 from highseas.intake.importer import get_batch, import_file, preview_file
 from highseas.intake.mapping import FIELDS, IGNORE
@@ -45,6 +47,14 @@ def _importer(page: Page) -> list[Pool]:
     return pools
 
 
+def _import_pool(page: Page, pool_id: int) -> Pool:
+    """The chosen pool, when this page may fill it (members import through the API and CLI)."""
+    pool = visible_pool(page.session, page.me, pool_id)
+    if not can(page.session, page.me, Action.EDIT, pool):
+        raise errors.Forbidden(f"you do not administer pool {pool.name!r}")
+    return pool
+
+
 def _render_import(page: Page, status: int = 200, **context: Any) -> Response:
     values: dict[str, Any] = {
         "pools": _importer(page),
@@ -56,10 +66,26 @@ def _render_import(page: Page, status: int = 200, **context: Any) -> Response:
     return page.render("import.html", status=status, **(values | context))
 
 
-def _refused(page: Page, exc: errors.DomainError) -> str:
-    """Undo what the service flushed before refusing (the request would commit it); say why."""
-    page.session.rollback()
-    return page.fmt.error(exc)
+def _or_refusal(
+    page: Page, attempt: Callable[[], Response], refused: Callable[[int, str], Response]
+) -> Response:
+    """The attempt's answer or, when the rules refuse, ``refused(status, why)`` with the form
+    again; something the viewer may not see at all stays a 404 page."""
+    try:
+        return attempt()
+    except errors.NotFound:
+        raise
+    except errors.DomainError as exc:
+        # Undo whatever the service flushed before it refused: the request would commit it.
+        page.session.rollback()
+        audit_refusal(page.request, exc)
+        return refused(exc.status, page.fmt.error(exc))
+
+
+def _import_refused(page: Page, pool: str) -> Callable[[int, str], Response]:
+    return lambda status, error: _render_import(
+        page, status=status, chosen_pool=optional_int(pool, "pool", 1), error=error
+    )
 
 
 @router.get("/import")
@@ -68,7 +94,6 @@ def import_page(page: SignedIn, pool: str | None = None) -> Response:
 
 
 def _show_preview(page: Page, pool_id: int, token: str, file_name: str, mapping: dict[str, str]) -> Response:
-    get_pool(page.session, pool_id)
     preview = preview_file(uploads.held(page.me.id, token), mapping)
     return _render_import(page, chosen_pool=pool_id, preview=preview, token=token, file_name=file_name)
 
@@ -77,16 +102,13 @@ def _show_preview(page: Page, pool_id: int, token: str, file_name: str, mapping:
 def upload(page: SignedIn, pool: Annotated[str, Form()], file: Annotated[UploadFile, File()]) -> Response:
     """Keep the file and show how its columns would be read, with the first rows."""
     _importer(page)
-    try:
-        pool_id = required_int(pool, "pool", 1)
+
+    def attempt() -> Response:
+        pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
         token = uploads.hold(page.me.id, file.file)
         return _show_preview(page, pool_id, token, file.filename or "upload", {})
-    except errors.NotFound:
-        raise
-    except errors.DomainError as exc:
-        return _render_import(
-            page, status=exc.status, chosen_pool=optional_int(pool, "pool", 1), error=_refused(page, exc)
-        )
+
+    return _or_refusal(page, attempt, _import_refused(page, pool))
 
 
 @router.post("/import/run", dependencies=[CsrfChecked])
@@ -103,31 +125,22 @@ def run_import(
     _importer(page)
     # One select per column, in the header's order; an empty choice keeps the column as it reads.
     mapping = {h: f for h, f in zip(header, field, strict=False) if h.strip() and f}
-    try:
-        pool_id = required_int(pool, "pool", 1)
+
+    def attempt() -> Response:
+        pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
         if intent == "preview":
             return _show_preview(page, pool_id, token, file_name, mapping)
-        result = import_file(
-            page.session,
-            page.me,
-            pool_id,
-            uploads.held(page.me.id, token),
-            file_name=file_name,
-            mapping=mapping,
+        path = uploads.held(page.me.id, token)
+        result = import_file(page.session, page.me, pool_id, path, file_name=file_name, mapping=mapping)
+        uploads.release(page.me.id, token)
+        said = (
+            page.gettext("This file was imported into this pool before: nothing was imported again.")
+            if result.already_imported
+            else page.gettext("Import finished.")
         )
-    except errors.NotFound:
-        raise
-    except errors.DomainError as exc:
-        return _render_import(
-            page, status=exc.status, chosen_pool=optional_int(pool, "pool", 1), error=_refused(page, exc)
-        )
-    uploads.release(page.me.id, token)
-    said = (
-        page.gettext("This file was imported into this pool before: nothing was imported again.")
-        if result.already_imported
-        else page.gettext("Import finished.")
-    )
-    return page.redirect(f"/imports/{result.batch.id}", ("success", said))
+        return page.redirect(f"/imports/{result.batch.id}", ("success", said))
+
+    return _or_refusal(page, attempt, _import_refused(page, pool))
 
 
 def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]:
@@ -188,18 +201,23 @@ def _render_distribute(page: Page, status: int = 200, **context: Any) -> Respons
         "team": [row for row in team_load(session, me) if row.user.id != me.id],
         "grades": GRADES,
         "strategies": STRATEGIES,
-        "draft": {"strategy": Strategy.ROUND_ROBIN.value, "user_ids": set()},
         "result": None,
         "error": None,
         "users": user_names(session),
     }
+    blank = {"pool": None, "count": "", "strategy": Strategy.ROUND_ROBIN.value, "grade": "", "region": ""}
+    values["draft"] = blank | {"source": "", "user_ids": set()} | context.pop("draft", {})
     return page.render("distribute.html", status=status, **(values | context))
 
 
 @router.get("/distribute")
 def distribute_page(page: SignedIn, pool: str | None = None) -> Response:
     page = _distributor(page)
-    draft: dict[str, Any] = {"pool": optional_int(pool, "pool", 1), "strategy": Strategy.ROUND_ROBIN.value, "user_ids": set()}
+    draft: dict[str, Any] = {
+        "pool": optional_int(pool, "pool", 1),
+        "strategy": Strategy.ROUND_ROBIN.value,
+        "user_ids": set(),
+    }
     return _render_distribute(page, draft=draft)
 
 
@@ -224,8 +242,8 @@ def distribute_customers(
         "source": source,
         "user_ids": {optional_int(u, "user_ids", 1) for u in user_ids},
     }
-    result: Distribution
-    try:
+
+    def attempt() -> Response:
         if strategy not in STRATEGIES:
             raise errors.InvalidInput("strategy", "must be round_robin or least_loaded")
         result = distribute(
@@ -239,11 +257,11 @@ def distribute_customers(
             region=optional_text(region),
             source=optional_text(source),
         )
-    except errors.NotFound:
-        raise
-    except errors.DomainError as exc:
-        return _render_distribute(page, status=exc.status, draft=draft, error=_refused(page, exc))
-    return _render_distribute(page, draft=draft, result=result)
+        return _render_distribute(page, draft=draft, result=result)
+
+    return _or_refusal(
+        page, attempt, lambda status, error: _render_distribute(page, status=status, draft=draft, error=error)
+    )
 
 
 @router.get("/export/pools/{pool_id}")
