@@ -147,6 +147,27 @@ def test_a_forged_form_without_the_csrf_token_is_rejected(server: Server, open_a
     assert "苏州恒信机械" not in page.content()
 
 
+def test_an_admin_imports_a_file_and_sees_the_result(server: Server, open_as: Any, tmp_path: Path) -> None:
+    leads = tmp_path / "展会线索.csv"
+    leads.write_text("姓名,手机,公司\n浏览器导入甲,13600136000,\n浏览器导入乙,12,\n", encoding="utf-8")
+    page = open_as("admin")
+    page.goto("/import")
+    page.get_by_label("公海").select_option(label="Company")
+    page.get_by_label("文件").set_input_files(str(leads))
+    page.get_by_role("button", name="上传并预览").click()
+    preview = page.locator("table.preview").inner_text()
+    assert "浏览器导入甲" in preview and "13600136000" in preview
+    assert page.get_by_label("“手机”列对应的字段").input_value() == "phone"
+    page.get_by_role("button", name="导入", exact=True).click()
+    assert flash(page) == "导入完成。"
+    assert page.locator("#count-imported").inner_text() == "1"
+    assert page.locator("#count-invalid").inner_text() == "1"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载报告（CSV）").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "3,手机,invalid" in report
+
+
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
@@ -167,6 +188,7 @@ MAIN_PAGES = [
     ("admin", "admin-pool", "/admin/pools/{pool}"),
     ("admin", "admin-settings", "/admin/settings"),
     ("admin", "admin-sweep", "/admin/sweep"),
+    ("admin", "import", "/import"),
 ]
 
 

@@ -33,6 +33,7 @@ from highseas.org.models import CompanySettings, Role, User
 from highseas.org.service import company_settings
 from highseas.web.format import Formatter
 from highseas.web.i18n import Lang, negotiate, translations
+from highseas.web.lookups import administered_pools
 
 SESSION_COOKIE = "hs_session"
 ANON_COOKIE = "hs_anon"
@@ -149,6 +150,11 @@ class Page:
     @property
     def is_manager(self) -> bool:
         return self.user is not None and self.user.role in (Role.ADMIN, Role.MANAGER)
+
+    @cached_property
+    def may_import(self) -> bool:
+        """Whether the navigation offers the import page: admins and pool admins."""
+        return self.user is not None and bool(administered_pools(self.session, self.user))
 
     def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         seed = _csrf_seed(self.request)

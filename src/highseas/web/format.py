@@ -44,6 +44,25 @@ RULE_KIND_NAMES = {
     "no_repurchase": N_("No repurchase"),
 }
 ROLES = {"admin": N_("Admin"), "manager": N_("Manager"), "sales": N_("Sales rep")}
+STRATEGIES = {
+    "round_robin": N_("Round-robin: in turn"),
+    "least_loaded": N_("Least loaded first"),
+}
+# The customer fields an import column can feed (see intake/mapping.py), and "ignore".
+FIELD_NAMES = {
+    "name": N_("Name"),
+    "company": N_("Company"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "wechat": N_("WeChat"),
+    "credit_code": N_("Unified social credit code"),
+    "grade": N_("Grade"),
+    "region": N_("Region"),
+    "industry": N_("Industry"),
+    "source": N_("Source"),
+    "tags": N_("Tags"),
+    "ignore": N_("Ignore this column"),
+}
 STAGES = {"lead": N_("Lead"), "opportunity": N_("Opportunity"), "customer": N_("Customer")}
 
 # What a refusal by the rules means, by its stable error code; ``details`` of the error fill in
@@ -51,6 +70,9 @@ STAGES = {"lead": N_("Lead"), "opportunity": N_("Opportunity"), "customer": N_("
 ERROR_TEXTS = {
     "capacity_full": N_(
         "Capacity full: %(owned)s of at most %(capacity)s customers owned. Release one before taking another."
+    ),
+    "capacity_full_everyone": N_(
+        "Capacity full: every chosen user already owns as many customers as allowed."
     ),
     "reclaim_protected": N_("You gave this customer up recently: it is protected from you until %(until)s."),
     "daily_limit": N_(
@@ -139,6 +161,8 @@ class Formatter:
         code = exc.code
         if code == "already_owned" and exc.details.get("by_you"):
             code = "already_owned_by_you"
+        if code == "capacity_full" and "capacity" not in exc.details:
+            code = "capacity_full_everyone"  # a distribution: several users, no one count to name
         if code not in ERROR_TEXTS:
             return exc.message
         params = {k: v for k, v in exc.details.items() if isinstance(v, str | int)}

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from highseas.auth.permissions import Action, can
 from highseas.org.models import User
 from highseas.pools.models import Pool, RecycleRule
+from highseas.pools.service import visible_pool_ids
 
 
 def user_names(session: Session) -> dict[int, str]:
@@ -27,3 +29,11 @@ def rules_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Recycl
     if not wanted:
         return {}
     return {r.id: r for r in session.scalars(select(RecycleRule).where(RecycleRule.id.in_(wanted)))}
+
+
+def administered_pools(session: Session, user: User) -> list[Pool]:
+    """The pools the user may fill by import: those they may edit (admins: every pool)."""
+    visible = session.scalars(
+        select(Pool).where(Pool.id.in_(visible_pool_ids(session, user))).order_by(Pool.id)
+    )
+    return [pool for pool in visible if can(session, user, Action.EDIT, pool)]

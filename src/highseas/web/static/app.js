@@ -4,3 +4,10 @@ document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
   const button = select.form.querySelector("button");
   if (button) button.hidden = true;
 });
+// A long upload or import: say that it is under way while the browser waits for the result page.
+document.querySelectorAll("form[data-busy]").forEach((form) => {
+  form.addEventListener("submit", () => {
+    const busy = form.querySelector(".busy");
+    if (busy) busy.hidden = false;
+  });
+});

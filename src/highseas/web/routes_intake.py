@@ -1,0 +1,274 @@
+"""Lead intake pages: import a file into a pool (mapping preview, result, report, possible
+duplicates), batch distribution (任务分配) and the export downloads. Every step is one call of
+the services under :mod:`highseas.intake`, as the API's routes make them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from highseas import errors
+from highseas.api import intake_routes
+from highseas.api.deps import IdPath
+from highseas.api.errors import audit_refusal
+from highseas.auth.permissions import Action, can, visible_pool
+from highseas.customers.models import GRADES, Customer
+from highseas.customers.service import where_it_is
+from highseas.intake.distribution import Strategy, distribute
+from highseas.intake.export import ExportFormat
+from highseas.intake.importer import get_batch, import_file, preview_file
+from highseas.intake.mapping import FIELDS, IGNORE
+from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
+from highseas.pools.models import Pool
+from highseas.pools.service import get_pool, visible_pool_ids
+from highseas.reports.team import team_load
+from highseas.web import uploads
+from highseas.web.context import CsrfChecked, Page, SignedIn
+from highseas.web.format import FIELD_NAMES, STRATEGIES
+from highseas.web.forms import optional_int, optional_text, required_int
+from highseas.web.lookups import administered_pools, user_names
+
+router = APIRouter()
+REVIEW_LIMIT = 50
+TextList = Annotated[list[str], Form()]
+FormatQuery = Annotated[ExportFormat, Query(alias="format")]
+
+
+def _importer(page: Page) -> list[Pool]:
+    """The pools this user may import into; nobody else may open the import pages."""
+    pools = administered_pools(page.session, page.me)
+    if not pools:
+        raise errors.Forbidden("importing leads is for admins and pool admins")
+    return pools
+
+
+def _import_pool(page: Page, pool_id: int) -> Pool:
+    """The chosen pool, when this page may fill it (members import through the API and CLI)."""
+    pool = visible_pool(page.session, page.me, pool_id)
+    if not can(page.session, page.me, Action.EDIT, pool):
+        raise errors.Forbidden(f"you do not administer pool {pool.name!r}")
+    return pool
+
+
+def _render_import(page: Page, status: int = 200, **context: Any) -> Response:
+    values: dict[str, Any] = {
+        "pools": _importer(page),
+        "chosen_pool": None,
+        "preview": None,
+        "error": None,
+        "fields": {f: FIELD_NAMES[f] for f in (*FIELDS, IGNORE)},
+    }
+    return page.render("import.html", status=status, **(values | context))
+
+
+def _or_refusal(
+    page: Page, attempt: Callable[[], Response], refused: Callable[[int, str], Response]
+) -> Response:
+    """The attempt's answer or, when the rules refuse, ``refused(status, why)`` with the form
+    again; something the viewer may not see at all stays a 404 page."""
+    try:
+        return attempt()
+    except errors.NotFound:
+        raise
+    except errors.DomainError as exc:
+        # Undo whatever the service flushed before it refused: the request would commit it.
+        page.session.rollback()
+        audit_refusal(page.request, exc)
+        return refused(exc.status, page.fmt.error(exc))
+
+
+def _import_refused(page: Page, pool: str) -> Callable[[int, str], Response]:
+    return lambda status, error: _render_import(
+        page, status=status, chosen_pool=optional_int(pool, "pool", 1), error=error
+    )
+
+
+@router.get("/import")
+def import_page(page: SignedIn, pool: str | None = None) -> Response:
+    return _render_import(page, chosen_pool=optional_int(pool, "pool", 1))
+
+
+def _show_preview(page: Page, pool_id: int, token: str, file_name: str, mapping: dict[str, str]) -> Response:
+    preview = preview_file(uploads.held(page.me.id, token), mapping)
+    return _render_import(page, chosen_pool=pool_id, preview=preview, token=token, file_name=file_name)
+
+
+@router.post("/import", dependencies=[CsrfChecked])
+def upload(page: SignedIn, pool: Annotated[str, Form()], file: Annotated[UploadFile, File()]) -> Response:
+    """Keep the file and show how its columns would be read, with the first rows."""
+    _importer(page)
+
+    def attempt() -> Response:
+        pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
+        token = uploads.hold(page.me.id, file.file)
+        return _show_preview(page, pool_id, token, file.filename or "upload", {})
+
+    return _or_refusal(page, attempt, _import_refused(page, pool))
+
+
+@router.post("/import/run", dependencies=[CsrfChecked])
+def run_import(
+    page: SignedIn,
+    pool: Annotated[str, Form()],
+    token: Annotated[str, Form(max_length=64)],
+    file_name: Annotated[str, Form(max_length=255)] = "upload",
+    intent: Annotated[str, Form()] = "import",
+    header: TextList = [],  # noqa: B006 - FastAPI copies form defaults
+    field: TextList = [],  # noqa: B006
+) -> Response:
+    """Import the held file with the mapping as chosen, or ("preview") show it read that way."""
+    _importer(page)
+    # One select per column, in the header's order; an empty choice keeps the column as it reads.
+    mapping = {h: f for h, f in zip(header, field, strict=False) if h.strip() and f}
+
+    def attempt() -> Response:
+        pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
+        if intent == "preview":
+            return _show_preview(page, pool_id, token, file_name, mapping)
+        path = uploads.held(page.me.id, token)
+        result = import_file(page.session, page.me, pool_id, path, file_name=file_name, mapping=mapping)
+        uploads.release(page.me.id, token)
+        said = (
+            page.gettext("This file was imported into this pool before: nothing was imported again.")
+            if result.already_imported
+            else page.gettext("Import finished.")
+        )
+        return page.redirect(f"/imports/{result.batch.id}", ("success", said))
+
+    return _or_refusal(page, attempt, _import_refused(page, pool))
+
+
+def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]:
+    """The imported customers whose company comes close to another's, for a person to decide;
+    the other one by name only when the reader may see it, otherwise by where it is."""
+    imported, existing = aliased(Customer), aliased(Customer)
+    rows = page.session.execute(
+        select(ImportIssue.row_number, ImportIssue.score, imported, existing)
+        .join(imported, imported.id == ImportIssue.customer_id)
+        .join(existing, existing.id == ImportIssue.existing_customer_id)
+        .where(ImportIssue.batch_id == batch.id, ImportIssue.kind == IssueKind.POSSIBLE_DUPLICATE)
+        .order_by(ImportIssue.row_number, ImportIssue.id)
+        .limit(REVIEW_LIMIT)
+    )
+    return [
+        {
+            "row": row,
+            "score": score,
+            "imported": new,
+            "other": old if can(page.session, page.me, Action.VIEW, old) else None,
+            "other_id": old.id,
+            "where": where_it_is(page.session, page.me, old),
+        }
+        for row, score, new, old in rows
+    ]
+
+
+@router.get("/imports/{batch_id}")
+def import_result(batch_id: IdPath, page: SignedIn) -> Response:
+    batch = get_batch(page.session, page.me, batch_id)
+    return page.render(
+        "import_result.html",
+        batch=batch,
+        pool=get_pool(page.session, batch.pool_id),
+        review=_possible_duplicates(page, batch),
+        review_limit=REVIEW_LIMIT,
+    )
+
+
+@router.get("/imports/{batch_id}/report")
+def import_report(batch_id: IdPath, page: SignedIn) -> Response:
+    return intake_routes.import_report(batch_id, page.me, page.session)
+
+
+def _distributor(page: Page) -> Page:
+    if not page.is_manager:
+        raise errors.Forbidden("batch distribution is for managers and admins")
+    return page
+
+
+def _render_distribute(page: Page, status: int = 200, **context: Any) -> Response:
+    me, session = page.me, page.session
+    values: dict[str, Any] = {
+        "pools": list(
+            session.scalars(select(Pool).where(Pool.id.in_(visible_pool_ids(session, me))).order_by(Pool.id))
+        ),
+        # Whoever the viewer manages, with their load; never the viewer (that would be a claim).
+        "team": [row for row in team_load(session, me) if row.user.id != me.id],
+        "grades": GRADES,
+        "strategies": STRATEGIES,
+        "result": None,
+        "error": None,
+        "users": user_names(session),
+    }
+    blank = {"pool": None, "count": "", "strategy": Strategy.ROUND_ROBIN.value, "grade": "", "region": ""}
+    values["draft"] = blank | {"source": "", "user_ids": set()} | context.pop("draft", {})
+    return page.render("distribute.html", status=status, **(values | context))
+
+
+@router.get("/distribute")
+def distribute_page(page: SignedIn, pool: str | None = None) -> Response:
+    page = _distributor(page)
+    draft: dict[str, Any] = {
+        "pool": optional_int(pool, "pool", 1),
+        "strategy": Strategy.ROUND_ROBIN.value,
+        "user_ids": set(),
+    }
+    return _render_distribute(page, draft=draft)
+
+
+@router.post("/distribute", dependencies=[CsrfChecked])
+def distribute_customers(
+    page: SignedIn,
+    pool: Annotated[str, Form()],
+    count: Annotated[str, Form()],
+    strategy: Annotated[str, Form()] = Strategy.ROUND_ROBIN.value,
+    grade: Annotated[str, Form()] = "",
+    region: Annotated[str, Form(max_length=100)] = "",
+    source: Annotated[str, Form(max_length=100)] = "",
+    user_ids: TextList = [],  # noqa: B006
+) -> Response:
+    page = _distributor(page)
+    draft = {
+        "pool": optional_int(pool, "pool", 1),
+        "count": count,
+        "strategy": strategy,
+        "grade": grade,
+        "region": region,
+        "source": source,
+        "user_ids": {optional_int(u, "user_ids", 1) for u in user_ids},
+    }
+
+    def attempt() -> Response:
+        if strategy not in STRATEGIES:
+            raise errors.InvalidInput("strategy", "must be round_robin or least_loaded")
+        result = distribute(
+            page.session,
+            page.me,
+            required_int(pool, "pool", 1),
+            [required_int(u, "user_ids", 1) for u in user_ids],
+            required_int(count, "count", 1),
+            Strategy(strategy),
+            grade=grade if grade in GRADES else None,
+            region=optional_text(region),
+            source=optional_text(source),
+        )
+        return _render_distribute(page, draft=draft, result=result)
+
+    return _or_refusal(
+        page, attempt, lambda status, error: _render_distribute(page, status=status, draft=draft, error=error)
+    )
+
+
+@router.get("/export/pools/{pool_id}")
+def export_pool(pool_id: IdPath, page: SignedIn, fmt: FormatQuery = ExportFormat.CSV) -> Response:
+    return intake_routes.export_pool_customers(pool_id, page.me, page.session, fmt)
+
+
+@router.get("/export/users/{user_id}")
+def export_owned(user_id: IdPath, page: SignedIn, fmt: FormatQuery = ExportFormat.CSV) -> Response:
+    return intake_routes.export_user_customers(user_id, page.me, page.session, fmt)

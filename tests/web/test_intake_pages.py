@@ -1,0 +1,218 @@
+"""The lead intake pages through an HTTP client: import with its preview, result and report,
+batch distribution within capacity, exports without hidden contacts — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from highseas.customers.models import Customer
+from highseas.customers.service import CustomerInput, create_customer
+from highseas.org.models import User
+from highseas.org.service import update_user
+from highseas.pools.service import PoolInput, create_pool
+from tests.web.conftest import Site, Visitor, csrf_of, flashes
+
+# Row 3 has a phone that cannot be one; row 4 is row 2's phone spelt another way; row 5's company
+# comes close to row 2's.
+LEADS = (
+    "姓名,手机,公司\n"
+    "张伟,138 0013 8000,杭州云帆科技有限公司\n"
+    "李娜,12,\n"
+    "王芳,+86 138-0013-8000,\n"
+    "陈静,13900139000,杭州云帆信息科技有限公司\n"
+)
+_HIDDEN = re.compile(r'name="(token|file_name)" value="([^"]+)"')
+
+
+def _upload(visitor: Visitor, pool_id: int, content: str = LEADS) -> Any:
+    files = {"file": ("展会线索.csv", content.encode(), "text/csv")}
+    return visitor.submit("/import", "/import", {"pool": str(pool_id)}, files=files)
+
+
+def _held(preview_html: str) -> dict[str, str]:
+    return dict(_HIDDEN.findall(preview_html))
+
+
+def _csv(response: Any) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _names_in_pool(site: Site, pool_id: int) -> list[str]:
+    with site.org.session() as session:
+        query = select(Customer.name).where(Customer.pool_id == pool_id, Customer.owner_id.is_(None))
+        return sorted(session.scalars(query.order_by(Customer.id)))
+
+
+def test_an_admin_previews_a_file_imports_it_and_downloads_the_report(site: Site) -> None:
+    admin, pool = site.as_("admin"), site.org.company_pool.id
+    preview = _upload(admin, pool)
+    assert preview.status_code == 200, preview.text
+    assert "Check the columns" in preview.text and "138 0013 8000" in preview.text
+    assert '<option value="phone" selected>' in preview.text
+    held = _held(preview.text)
+    form = {"pool": str(pool), "intent": "import", **held}
+    form |= {"header": ["姓名", "手机", "公司"], "field": ["name", "phone", "company"]}
+    result = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
+    assert result.status_code == 200 and ("success", "Import finished.") in flashes(result.text)
+    counts = dict(re.findall(r'id="count-(\w+)">(\d+)<', result.text))
+    assert counts == {"rows": "4", "imported": "2", "duplicates": "1", "invalid": "1", "possible": "1"}
+    assert "杭州云帆信息科技有限公司" in result.text and "Row 5" in result.text
+    assert _names_in_pool(site, pool) == ["张伟", "陈静"]
+
+    batch_id = re.search(r'href="/imports/(\d+)/report"', result.text)
+    assert batch_id
+    report = admin.get(f"/imports/{batch_id.group(1)}/report")
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    rows = [(r["row"], r["kind"]) for r in _csv(report)]
+    assert rows == [("3", "invalid"), ("4", "duplicate"), ("5", "possible")]
+    # The held file went with the import: the same form cannot run it twice.
+    again = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
+    assert again.status_code == 422 and "expired" in again.text
+
+
+def test_a_chosen_field_changes_how_a_column_is_read(site: Site) -> None:
+    admin, pool = site.as_("admin"), site.org.company_pool.id
+    preview = _upload(admin, pool, "客户,号码\n甲,13800138000\n")
+    assert preview.status_code == 422 and "no column holds a name or a company" in preview.text
+    preview = _upload(admin, pool, "姓名,号码\n甲,13800138000\n")
+    form = {"pool": str(pool), "intent": "preview", **_held(preview.text)}
+    form |= {"header": ["姓名", "号码"], "field": ["name", "phone"]}
+    again = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
+    assert again.status_code == 200
+    assert re.search(r'<option value="phone" selected>', again.text)
+
+
+def test_a_forged_upload_without_the_csrf_token_is_rejected(site: Site) -> None:
+    admin, pool = site.as_("admin"), site.org.company_pool.id
+    files = {"file": ("leads.csv", LEADS.encode(), "text/csv")}
+    forged = admin.client.post("/import", data={"pool": str(pool)}, files=files)
+    assert forged.status_code == 403 and "Form expired" in forged.text
+    run = admin.client.post("/import/run", data={"pool": str(pool), "token": "x" * 43})
+    assert run.status_code == 403
+    assert _names_in_pool(site, pool) == []
+
+
+def test_a_sales_rep_cannot_reach_the_import_or_distribution_pages(site: Site) -> None:
+    rep, pool = site.as_("rep"), site.org.company_pool.id
+    assert rep.get("/import").status_code == 403
+    assert rep.get("/distribute").status_code == 403
+    html = rep.get("/mine").text
+    assert 'href="/import"' not in html and 'href="/distribute"' not in html
+    assert _upload(rep, pool).status_code == 403
+    distribute = rep.submit("/mine", "/distribute", {"pool": str(pool), "count": "1"})
+    assert distribute.status_code == 403
+    assert _names_in_pool(site, pool) == []
+
+
+def test_a_pool_admin_who_is_a_rep_may_import_into_their_pool_only(site: Site) -> None:
+    org = site.org
+    own = org.run(create_pool, PoolInput("展会线索", [org.rep.id], [], [org.rep.id]))
+    rep = site.as_("rep")
+    page = rep.get("/import")
+    assert page.status_code == 200 and "展会线索" in page.text and "East Leads" not in page.text
+    assert _upload(rep, org.east_pool.id).status_code == 403
+    assert _upload(rep, own.id).status_code == 200
+
+
+def _in_pool(site: Site, count: int) -> None:
+    org = site.org
+    for n in range(count):
+        org.run(
+            create_customer,
+            org.admin,
+            CustomerInput(name=f"客户{n}", grade="C"),
+            pool_id=org.east_pool.id,
+            in_pool=True,
+        )
+
+
+def _capacity(site: Site, persona: str, capacity: int) -> None:
+    with site.org.session() as session, session.begin():
+        user_id = getattr(site.org, persona).id
+        update_user(session, session.get_one(User, user_id), {"capacity": capacity})
+
+
+def _owned(site: Site, persona: str) -> int:
+    with site.org.session() as session:
+        owner = getattr(site.org, persona).id
+        return session.scalar(select(func.count()).where(Customer.owner_id == owner)) or 0
+
+
+def test_distribution_never_exceeds_capacity_and_the_page_says_so(site: Site) -> None:
+    _in_pool(site, 5)
+    _capacity(site, "rep", 1)
+    _capacity(site, "other_rep", 2)
+    manager = site.as_("east_manager")
+    form = {
+        "pool": str(site.org.east_pool.id),
+        "count": "5",
+        "strategy": "least_loaded",
+        "user_ids": [str(site.org.rep.id), str(site.org.other_rep.id)],
+    }
+    page = manager.submit("/distribute", "/distribute", form)
+    assert page.status_code == 200, page.text
+    assert "3 customers distributed" in page.text and "张伟: 1" in page.text and "李娜: 2" in page.text
+    assert "2 matching customers stayed in the pool: the chosen users reached their capacity." in page.text
+    assert (_owned(site, "rep"), _owned(site, "other_rep")) == (1, 2)
+    full = manager.submit("/distribute", "/distribute", form)
+    assert full.status_code == 409
+    assert "Capacity full: every chosen user already owns as many customers as allowed." in full.text
+    assert (_owned(site, "rep"), _owned(site, "other_rep")) == (1, 2)
+
+
+def test_a_manager_may_distribute_only_to_their_own_people(site: Site) -> None:
+    _in_pool(site, 1)
+    manager = site.as_("east_manager")
+    page = manager.get("/distribute")
+    assert "张伟" in page.text and "陈静" not in page.text
+    form = {"pool": str(site.org.east_pool.id), "count": "1", "user_ids": [str(site.org.west_rep.id)]}
+    refused = manager.submit("/distribute", "/distribute", form)
+    assert refused.status_code == 404 and _owned(site, "west_rep") == 0
+
+
+def test_exports_hold_no_hidden_contact_for_a_sales_rep(site: Site) -> None:
+    org = site.org
+    hq = org.admin.department_id
+    assert hq is not None
+    hidden = org.run(create_pool, PoolInput("保密公海", [], [hq], [], hide_contact=True))
+    org.run(
+        create_customer,
+        org.admin,
+        CustomerInput(name="保密客户", phone="13912345678", email="secret@example.cn"),
+        pool_id=hidden.id,
+        in_pool=True,
+    )
+    org.run(create_customer, org.rep, CustomerInput(name="我的客户", phone="13700137000"))
+    rep = site.as_("rep")
+    assert f'href="/export/pools/{hidden.id}?format=csv"' in rep.get(f"/pool?pool={hidden.id}").text
+    as_csv = rep.get(f"/export/pools/{hidden.id}?format=csv")
+    assert as_csv.status_code == 200
+    assert [(r["name"], r["phone"], r["email"]) for r in _csv(as_csv)] == [("保密客户", "", "")]
+    as_xlsx = rep.get(f"/export/pools/{hidden.id}?format=xlsx")
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert "保密客户" in cells and not any("13912345678" in c or "secret@" in c for c in cells)
+    assert f'href="/export/users/{org.rep.id}?format=xlsx"' in rep.get("/mine").text
+    mine = _csv(rep.get(f"/export/users/{org.rep.id}?format=csv"))
+    assert [(r["name"], r["phone"]) for r in mine] == [("我的客户", "13700137000")]
+    assert rep.get(f"/export/users/{org.other_rep.id}?format=csv").status_code == 404
+    # The admin sees what the rep may not: the contacts are left out for the rep alone.
+    admin_rows = _csv(site.as_("admin").get(f"/export/pools/{hidden.id}?format=csv"))
+    assert [r["phone"] for r in admin_rows] == ["13912345678"]
+
+
+def test_a_manager_exports_a_reps_customers_from_the_team_page(site: Site) -> None:
+    org = site.org
+    org.run(create_customer, org.rep, CustomerInput(name="张伟的客户"))
+    manager = site.as_("east_manager")
+    assert f'href="/export/users/{org.rep.id}?format=csv"' in manager.get("/team").text
+    rows = _csv(manager.get(f"/export/users/{org.rep.id}?format=csv"))
+    assert [r["name"] for r in rows] == ["张伟的客户"]
+    assert site.as_("west_manager").get(f"/export/users/{org.rep.id}?format=csv").status_code == 404
