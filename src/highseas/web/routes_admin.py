@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -174,31 +175,37 @@ def pools_page(page: SignedIn) -> Response:
     return page.render("admin_pools.html", pools=all_pools, rule_counts=rule_counts, **_pool_form(page))
 
 
-def _pool_input(
-    name: str,
-    source: str,
-    hide_contact: str | None,
-    reclaim_protection_days: str,
-    daily_claim_limit: str,
-    member_department_ids: list[str],
-    member_user_ids: list[str],
-    admin_user_ids: list[str],
-) -> pools.PoolInput:
-    return pools.PoolInput(
-        name=name,
-        member_user_ids=[required_int(i, "member_user_ids", 1) for i in member_user_ids],
-        member_department_ids=[required_int(i, "member_department_ids", 1) for i in member_department_ids],
-        admin_user_ids=[required_int(i, "admin_user_ids", 1) for i in admin_user_ids],
-        hide_contact=hide_contact == "yes",
-        reclaim_protection_days=optional_int(reclaim_protection_days, "reclaim_protection_days") or 0,
-        daily_claim_limit=optional_int(daily_claim_limit, "daily_claim_limit"),
-        source=optional_text(source),
-    )
+@dataclass
+class PoolForm:
+    """The pool form as posted; turned into a :class:`pools.PoolInput` (and so checked) inside
+    the action, where a bad value becomes a message on the page."""
+
+    name: str
+    source: str
+    hide_contact: str | None
+    reclaim_protection_days: str
+    daily_claim_limit: str
+    member_department_ids: list[str]
+    member_user_ids: list[str]
+    admin_user_ids: list[str]
+
+    def to_input(self) -> pools.PoolInput:
+        return pools.PoolInput(
+            name=self.name,
+            member_user_ids=[required_int(i, "member_user_ids", 1) for i in self.member_user_ids],
+            member_department_ids=[
+                required_int(i, "member_department_ids", 1) for i in self.member_department_ids
+            ],
+            admin_user_ids=[required_int(i, "admin_user_ids", 1) for i in self.admin_user_ids],
+            hide_contact=self.hide_contact == "yes",
+            reclaim_protection_days=optional_int(self.reclaim_protection_days, "reclaim_protection_days")
+            or 0,
+            daily_claim_limit=optional_int(self.daily_claim_limit, "daily_claim_limit"),
+            source=optional_text(self.source),
+        )
 
 
-@router.post("/pools", dependencies=[CsrfChecked])
-def create_pool(
-    page: SignedIn,
+def _posted_pool(
     name: Annotated[str, Form(max_length=100)],
     source: Annotated[str, Form(max_length=100)] = "",
     hide_contact: Annotated[str | None, Form()] = None,
@@ -207,25 +214,30 @@ def create_pool(
     member_department_ids: IdList = [],  # noqa: B006 - FastAPI copies form defaults
     member_user_ids: IdList = [],  # noqa: B006
     admin_user_ids: IdList = [],  # noqa: B006
-) -> Response:
+) -> PoolForm:
+    return PoolForm(
+        name,
+        source,
+        hide_contact,
+        reclaim_protection_days,
+        daily_claim_limit,
+        member_department_ids,
+        member_user_ids,
+        admin_user_ids,
+    )
+
+
+PostedPool = Annotated[PoolForm, Depends(_posted_pool)]
+
+
+@router.post("/pools", dependencies=[CsrfChecked])
+def create_pool(page: SignedIn, form: PostedPool) -> Response:
     page = _admin(page)
     return act(
         page,
         "/admin/pools",
         page.gettext("Pool created. Now give it its recycle rules."),
-        lambda: pools.create_pool(
-            page.session,
-            _pool_input(
-                name,
-                source,
-                hide_contact,
-                reclaim_protection_days,
-                daily_claim_limit,
-                member_department_ids,
-                member_user_ids,
-                admin_user_ids,
-            ),
-        ),
+        lambda: pools.create_pool(page.session, form.to_input()),
         then=lambda pool: f"/admin/pools/{pool.id}",
     )
 
@@ -264,37 +276,13 @@ def pool_detail(pool_id: IdPath, page: SignedIn) -> Response:
 
 
 @router.post("/pools/{pool_id}", dependencies=[CsrfChecked])
-def update_pool(
-    pool_id: IdPath,
-    page: SignedIn,
-    name: Annotated[str, Form(max_length=100)],
-    source: Annotated[str, Form(max_length=100)] = "",
-    hide_contact: Annotated[str | None, Form()] = None,
-    reclaim_protection_days: Annotated[str, Form()] = "",
-    daily_claim_limit: Annotated[str, Form()] = "",
-    member_department_ids: IdList = [],  # noqa: B006
-    member_user_ids: IdList = [],  # noqa: B006
-    admin_user_ids: IdList = [],  # noqa: B006
-) -> Response:
+def update_pool(pool_id: IdPath, page: SignedIn, form: PostedPool) -> Response:
     page = _admin(page)
     return act(
         page,
         f"/admin/pools/{pool_id}",
         page.gettext("Pool saved."),
-        lambda: pools.update_pool(
-            page.session,
-            pool_id,
-            _pool_input(
-                name,
-                source,
-                hide_contact,
-                reclaim_protection_days,
-                daily_claim_limit,
-                member_department_ids,
-                member_user_ids,
-                admin_user_ids,
-            ),
-        ),
+        lambda: pools.update_pool(page.session, pool_id, form.to_input()),
     )
 
 
