@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.org.models import CompanySettings, User
+from highseas.ownership.due import rule_specs
 from highseas.ownership.models import EventKind, OwnershipEvent
+from highseas.ownership.policy import CustomerClock, RuleSpec, due_date
 
 
 def replayed_state(session: Session) -> dict[int, tuple[int | None, int]]:
@@ -55,6 +57,16 @@ def assert_invariants(engine: Engine) -> None:
             )
         )
         assert stray == 0
+        # Every owned customer's stored deadline is what the pure rules say, however it got there
+        # (a claim's UPDATE, a rule edit's bulk refresh, a follow-up, an import, a distribution).
+        rules: dict[int, list[RuleSpec]] = {}
+        for c in session.scalars(select(Customer).where(Customer.owner_id.is_not(None))):
+            facts = CustomerClock(c.grade, c.won, c.locked, c.claimed_at, c.last_followup_at, c.last_deal_at)
+            if c.pool_id not in rules:
+                rules[c.pool_id] = rule_specs(session, c.pool_id)
+            due = due_date(facts, rules[c.pool_id])
+            expected = (due.at, due.rule_id) if due else (None, None)
+            assert (c.due_at, c.due_rule_id) == expected, f"customer {c.id}: due date off the rules"
         # Events, follow-ups and deals of each customer are numbered 1, 2, 3… in recorded order.
         numbers: dict[int, list[int]] = {}
         for model in (OwnershipEvent, FollowUp, Deal):

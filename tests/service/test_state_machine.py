@@ -24,9 +24,8 @@ from highseas.customers.service import (
 from highseas.db import session_scope
 from highseas.org.models import User
 from highseas.ownership import service as ownership
-from highseas.ownership.due import rule_specs
 from highseas.ownership.models import EventKind, OwnershipEvent
-from highseas.ownership.policy import CustomerClock, due_date, protection_ends
+from highseas.ownership.policy import protection_ends
 from highseas.ownership.sweep import sweep
 from highseas.pools.service import RuleInput, add_rule, update_rule
 from tests.conftest import START, Org, build_org, reset_database
@@ -138,16 +137,6 @@ class OwnershipMachine(RuleBasedStateMachine):
     def invariants_hold(self) -> None:
         if hasattr(self, "org"):
             assert_invariants(self.engine)
-            self._check_due_dates_match_the_rules()
-
-    def _check_due_dates_match_the_rules(self) -> None:
-        with self.org.session() as s:
-            for c in s.scalars(select(Customer).where(Customer.owner_id.is_not(None))):
-                facts = CustomerClock(
-                    c.grade, c.won, c.locked, c.claimed_at, c.last_followup_at, c.last_deal_at
-                )
-                due = due_date(facts, rule_specs(s, c.pool_id))
-                assert (c.due_at, c.due_rule_id) == ((due.at, due.rule_id) if due else (None, None))
 
     def _check_claim_was_not_protected(self, user_id: int, customer_id: int) -> None:
         with self.org.session() as s:
