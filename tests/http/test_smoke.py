@@ -22,9 +22,12 @@ def test_rep_claims_a_pool_customer_and_sees_it_in_mine(api: Api) -> None:
     assert api.rep.get("/me").json()["owned"] == 1
 
 
-def test_responses_are_never_cached(api: Api) -> None:
-    assert api.rep.get("/me").headers["cache-control"] == "no-store"
-    assert api.anonymous.get("/healthz").headers["cache-control"] == "no-store"
+def test_responses_are_never_cached_framed_or_sniffed(api: Api) -> None:
+    for response in (api.rep.get("/me"), api.anonymous.get("/healthz"), api.client.get("/login")):
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
 
 
 def test_the_api_docs_load_nothing_from_the_internet(api: Api) -> None:

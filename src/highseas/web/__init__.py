@@ -94,12 +94,3 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(kind, _either(app.exception_handlers.get(kind)))
     app.add_exception_handler(LoginRequired, _page_error)
     app.add_exception_handler(CsrfRejected, _page_error)
-
-    @app.middleware("http")
-    async def page_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if is_page(request):
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "same-origin"
-        return response
