@@ -182,6 +182,7 @@ MAIN_PAGES = [
     ("rep", "pool", "/pool"),
     ("rep", "customer", "/customers/{北京博远咨询}"),
     ("rep", "reminders", "/reminders"),
+    ("rep", "customer-new", "/customers/new"),
     ("east_manager", "team", "/team"),
     ("admin", "admin-org", "/admin/org"),
     ("admin", "admin-pools", "/admin/pools"),

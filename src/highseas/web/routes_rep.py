@@ -140,6 +140,7 @@ def customer_page(customer_id: IdPath, page: SignedIn) -> Response:
     return page.render(
         "customer.html",
         customer=Presenter(session, me)(customer),
+        editable=can(session, me, Action.EDIT, customer),
         timeline=timeline,
         users=user_names(session),
         pools=pool_names(session),
