@@ -92,12 +92,14 @@ def test_hidden_contacts_are_absent_from_the_html_until_claimed(site: Site) -> N
     hidden = org.run(create_pool, PoolInput("保密公海", [], [hq], [], hide_contact=True))
     customer_id = _pool_customer(site, "保密客户", hidden.id, phone="13912345678", email="secret@example.cn")
     rep = site.as_("rep")
-    for path in ("/pool", f"/pool?pool={hidden.id}", f"/customers/{customer_id}", "/mine", "/reminders"):
+    paths = ("/pool", f"/pool?pool={hidden.id}", f"/customers/{customer_id}", "/mine", "/reminders")
+    for path in (*paths, f"/customers/{customer_id}/edit"):
         html = rep.get(path).text
         assert "13912345678" not in html and "secret@example.cn" not in html, path
         assert ("139 1234 5678" not in html and "contact hidden until claimed" in html) or path in (
             "/mine",
             "/reminders",
+            f"/customers/{customer_id}/edit",
         )
     # Searching by a hidden contact must not find the customer (the search box echoes the term).
     for term in ("13912345678", "secret@example"):
