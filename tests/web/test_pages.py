@@ -14,6 +14,7 @@ from highseas.org.models import User
 from highseas.org.service import update_user
 from highseas.pools.models import RecycleRule
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool
+from tests.conftest import PASSWORD
 from tests.web.conftest import Site, csrf_of, flashes
 
 
@@ -255,3 +256,18 @@ def test_destructive_forms_need_their_confirmation_box(site: Site) -> None:
     assert ("success", "User deactivated; their customers were handed over.") in flashes(done.text)
     with org.session() as session:
         assert session.get_one(User, org.rep.id).active is False
+
+
+def test_a_password_change_keeps_this_session_and_ends_the_others(site: Site) -> None:
+    rep, elsewhere = site.as_("rep"), site.as_("rep")
+    wrong = rep.submit("/account", "/account/password", {"current": "nope", "new": "x", "repeat": "x"})
+    assert wrong.status_code == 400 and "The current password is wrong." in wrong.text
+    common = {"current": PASSWORD, "new": "password", "repeat": "password"}
+    assert "common" in rep.submit("/account", "/account/password", common).text
+    data = {"current": PASSWORD, "new": "new harbour lights", "repeat": "new harbour lights"}
+    changed = rep.submit("/account", "/account/password", data)
+    assert ("success", "Password changed. Other sessions are logged out.") in flashes(changed.text)
+    assert rep.get("/mine").status_code == 200
+    assert elsewhere.get("/mine", follow_redirects=False).status_code == 303
+    again = site.visitor().submit("/login", "/login", {"username": "rep", "password": "new harbour lights"})
+    assert 'action="/logout"' in again.text

@@ -11,12 +11,14 @@ from highseas import errors
 from highseas.api.deps import client_address
 from highseas.auth import service
 from highseas.auth.audit import audit
+from highseas.auth.passwords import verify_password
 from highseas.web.context import (
     ANON_COOKIE,
     LANG_COOKIE,
     SESSION_COOKIE,
     Anonymous,
     CsrfChecked,
+    SignedIn,
     safe_path,
     set_cookie,
 )
@@ -66,6 +68,37 @@ def logout(page: Anonymous) -> Response:
             audit(page.session, "logout", actor_id=user.id, username=user.username)
     response = page.redirect("/login", page.done(page.gettext("You are logged out.")))
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/account")
+def account(page: SignedIn) -> Response:
+    return page.render("account.html")
+
+
+@router.post("/account/password", dependencies=[CsrfChecked])
+def change_password(
+    page: SignedIn,
+    current: Annotated[str, Form(max_length=200)],
+    new: Annotated[str, Form(max_length=200)],
+    repeat: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """A new password ends every other session of the user at once; this one carries on."""
+    me = page.me
+    if not verify_password(me.password_hash, current):
+        audit(page.session, "password_change_refused", actor_id=me.id, username=me.username)
+        return page.render("account.html", status=400, error=page.gettext("The current password is wrong."))
+    if new != repeat:
+        return page.render("account.html", status=400, error=page.gettext("The two new passwords differ."))
+    try:
+        service.change_password(page.session, me, new)
+    except errors.DomainError as exc:
+        return page.render("account.html", status=400, error=page.fmt.error(exc))
+    audit(page.session, "password_changed", actor_id=me.id, username=me.username)
+    response = page.redirect(
+        "/account", page.done(page.gettext("Password changed. Other sessions are logged out."))
+    )
+    set_cookie(page.request, response, SESSION_COOKIE, service.issue_token(page.session, me))
     return response
 
 
