@@ -47,8 +47,8 @@ def bulk_settings(session: Session) -> Iterator[None]:
     """Give the import's few big statements room, then restore the connection's settings.
 
     With PostgreSQL's default 4 MB of ``work_mem`` the in-file dedup's grouping and the possible
-    duplicates' sort spill to disk; with SQLite's default 2 MB page cache every customer index
-    insert of a large import rereads its pages from the operating system.
+    duplicates' sort spill to disk; with SQLite's default 2 MB page cache the customer index inserts
+    of a large import keep rereading pages from the operating system.
     """
     connection = session.connection()
     if is_postgresql(session):
