@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from highseas.db import Base, Instant, value_enum
@@ -29,6 +29,18 @@ class FollowUpKind(enum.StrEnum):
     EMAIL = "email"
 
 
+def _where_set(name: str, *columns: str) -> Index:
+    """An index of the rows whose first column is set.
+
+    Every lookup through these indexes compares that column (``phone_e164 = …``, ``due_at <= …``,
+    ``owner_id = …``), which both databases know excludes null, so rows without a value need no
+    entry: an imported lead has no owner, no due date and often no email or credit code, and a
+    bulk import pays for each index entry of each row.
+    """
+    where = text(f"{columns[0]} IS NOT NULL")
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
+
 class Customer(Base):
     """Owned by ``owner_id``, or — when that is null — sitting unowned in pool ``pool_id``.
 
@@ -39,21 +51,28 @@ class Customer(Base):
 
     __tablename__ = "customer"
     __table_args__ = (
-        Index("ix_customer_owner_due", "owner_id", "due_at"),
+        _where_set("ix_customer_owner_due", "owner_id", "due_at"),
         Index("ix_customer_pool_owner", "pool_id", "owner_id"),
+        _where_set("ix_customer_phone_e164", "phone_e164"),
+        _where_set("ix_customer_email_key", "email_key"),
+        _where_set("ix_customer_credit_code", "credit_code"),
+        _where_set("ix_customer_company_key", "company_key"),
+        _where_set("ix_customer_due_at", "due_at"),
+        _where_set("ix_customer_remind_at", "remind_at"),
+        _where_set("ix_customer_import_batch_id", "import_batch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     company: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
-    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
-    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(254))
     wechat: Mapped[str | None] = mapped_column(String(64))
-    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18))
     # The company name as :func:`highseas.customers.contacts.company_key` reduces it, for dedup.
-    company_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    company_key: Mapped[str | None] = mapped_column(String(200))
     grade: Mapped[str | None] = mapped_column(String(1))
     stage: Mapped[Stage] = mapped_column(value_enum(Stage), default=Stage.LEAD)
     region: Mapped[str | None] = mapped_column(String(100))
@@ -70,11 +89,11 @@ class Customer(Base):
     released_at: Mapped[datetime | None] = mapped_column(Instant())
     last_followup_at: Mapped[datetime | None] = mapped_column(Instant())
     last_deal_at: Mapped[datetime | None] = mapped_column(Instant())
-    due_at: Mapped[datetime | None] = mapped_column(Instant(), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(Instant())
     due_rule_id: Mapped[int | None] = mapped_column(ForeignKey("recycle_rule.id", ondelete="SET NULL"))
-    remind_at: Mapped[datetime | None] = mapped_column(Instant(), index=True)
+    remind_at: Mapped[datetime | None] = mapped_column(Instant())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[datetime] = mapped_column(Instant())
     updated_at: Mapped[datetime] = mapped_column(Instant())
     deleted_at: Mapped[datetime | None] = mapped_column(Instant())

@@ -151,24 +151,25 @@ def import_file(
     )
     session.add(batch)
     session.flush()
-    report = _Report(session, batch.id)
-    batch.rows, batch.invalid = _stage(session, table, RowCleaner(columns, pool.source), report, progress)
-    if progress is not None:
-        progress(table.size, table.size)
-    staging.mark_duplicates(session)
-    batch.imported = staging.insert_customers(
-        session, batch_id=batch.id, pool_id=pool.id, actor_id=actor.id, now=now
-    )
-    batch.duplicates = staging.record_duplicates(
-        session,
-        batch_id=batch.id,
-        columns={label: columns.column_of(label) for label in staging.KEY_LABELS.values()},
-    )
-    for issue in possible_duplicates(session, batch.id, columns.column_of("company")):
-        report.add(issue)
-        batch.possible_duplicates += 1
-    report.flush()
-    staging.drop_staging(session)
+    with staging.bulk_settings(session):
+        report = _Report(session, batch.id)
+        batch.rows, batch.invalid = _stage(session, table, RowCleaner(columns, pool.source), report, progress)
+        if progress is not None:
+            progress(table.size, table.size)
+        staging.mark_duplicates(session)
+        batch.imported = staging.insert_customers(
+            session, batch_id=batch.id, pool_id=pool.id, actor_id=actor.id, now=now
+        )
+        batch.duplicates = staging.record_duplicates(
+            session,
+            batch_id=batch.id,
+            columns={label: columns.column_of(label) for label in staging.KEY_LABELS.values()},
+        )
+        for issue in possible_duplicates(session, batch.id, columns.column_of("company")):
+            report.add(issue)
+            batch.possible_duplicates += 1
+        report.flush()
+        staging.drop_staging(session)
     audit(
         session,
         "import",

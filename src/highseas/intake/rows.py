@@ -73,24 +73,33 @@ class RowCleaner:
 
     def __init__(self, columns: ColumnMap, default_source: str | None) -> None:
         self.columns = columns
-        self.fields = tuple(columns.fields.items())
+        self.fields = tuple(
+            (field, positions, _LENGTHS.get(field)) for field, positions in columns.fields.items()
+        )
         self.default_source = default_source
 
-    def _values(self, cells: list[str]) -> dict[str, str]:
+    def _values(self, cells: list[str], problems: list[Problem]) -> dict[str, str]:
+        """The first non-empty cell of each field; a value over its column's length is reported
+        in ``problems`` (and kept, so that every check of the row still runs)."""
         values: dict[str, str] = {}
         width = len(cells)
-        for field, positions in self.fields:
+        for field, positions, limit in self.fields:
             for position in positions:
                 if position < width:
                     text = cells[position].strip()
                     if text:
                         values[field] = text
+                        if limit is not None and len(text) > limit:
+                            problems.append(
+                                Problem(self.columns.column_of(field), f"{field}: longer than {limit}")
+                            )
                         break
         return values
 
     def clean(self, number: int, cells: list[str]) -> tuple[Any, ...] | list[Problem]:
         """The staging row (see :data:`STAGED`) or every problem found in the row."""
-        values = self._values(cells)
+        too_long: list[Problem] = []
+        values = self._values(cells, too_long)
         problems: list[Problem] = []
         keys: dict[str, str | None] = {}
         for field, normalise in _NORMALISED.items():
@@ -106,10 +115,7 @@ class RowCleaner:
             grade = normalise_grade(values.get("grade"))
         except errors.InvalidInput as refused:
             problems.append(Problem(self.columns.column_of("grade"), refused.message))
-        for field, value in values.items():
-            limit = _LENGTHS.get(field)
-            if limit is not None and len(value) > limit:
-                problems.append(Problem(self.columns.column_of(field), f"{field}: longer than {limit}"))
+        problems += too_long
         company = values.get("company")
         name = values.get("name") or company
         if name is None:

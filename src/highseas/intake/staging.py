@@ -8,6 +8,7 @@ rows cost a handful of statements, never a round trip each.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -33,6 +34,38 @@ KEY_LABELS = {
 assert set(KEY_LABELS) == set(DEDUP_KEYS)
 
 _TEXT_COLUMNS = ", ".join(f"{column} TEXT" for column in STAGED[1:])
+
+
+# Memory the database may use for the import's sorts, hashes and pages, and no more: the server's
+# (PostgreSQL ``work_mem``) or this process's (SQLite page cache, within the import's 300 MB).
+POSTGRESQL_WORK_MEM = "128MB"
+SQLITE_CACHE_KIB = 65_536
+
+
+@contextmanager
+def bulk_settings(session: Session) -> Iterator[None]:
+    """Give the import's few big statements room, then restore the connection's settings.
+
+    With PostgreSQL's default 4 MB of ``work_mem`` the in-file dedup's grouping and the possible
+    duplicates' sort spill to disk; with SQLite's default 2 MB page cache the customer index inserts
+    of a large import keep rereading pages from the operating system.
+    """
+    connection = session.connection()
+    if is_postgresql(session):
+        before = connection.exec_driver_sql("SELECT current_setting('work_mem')").scalar_one()
+        setting = "SELECT set_config('work_mem', %(value)s, true)"
+        connection.exec_driver_sql(setting, {"value": POSTGRESQL_WORK_MEM})
+        yield
+        # Only on success: the setting is local to the transaction, so a failed import's rollback
+        # restores it (and an aborted transaction takes no more statements).
+        connection.exec_driver_sql(setting, {"value": before})
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def create_staging(session: Session) -> None:
