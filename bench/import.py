@@ -36,7 +36,6 @@ import argparse
 import csv
 import json
 import random
-import resource
 import shutil
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness import local_postgresql, log, peak_mb
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -58,7 +58,6 @@ from highseas.ownership.models import OwnershipEvent
 from highseas.pools.service import PoolInput, create_pool
 from highseas.schema import migrate
 
-SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DATABASE = "highseas_bench_import"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 PASSWORD = "bench-password"
@@ -103,10 +102,6 @@ SOURCES = ("展会", "官网表单", "百度推广", "抖音", "名单采购", "
 GRADES = "ABCDE"
 _BRAND_SPACE = len(BRAND) ** 4
 _BRAND_STEP = 7_368_787  # coprime with len(BRAND) ** 4: row i gets brand (i * step) mod space, all distinct
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def _brand(i: int) -> str:
@@ -171,25 +166,12 @@ def write_file(path: Path, rows: int, seed: int) -> None:
 # --- databases ------------------------------------------------------------------------------------
 
 
-def _ensure_postgresql_database(name: str) -> None:
-    engine = make_engine(f"{SERVER_URL}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if not exists:
-                log(f"creating database {name}")
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-
-
 class Database:
     """An empty, migrated database with one admin and one pool; :meth:`fresh` empties it again."""
 
     def __init__(self, db: str, workdir: Path) -> None:
         if db == "postgresql":
-            _ensure_postgresql_database(BENCH_DATABASE)
-            db = f"{SERVER_URL}/{BENCH_DATABASE}"
+            db = local_postgresql(BENCH_DATABASE)
         url = make_url(normalise_url("sqlite:///" + str(workdir / "highseas.db") if db == "sqlite" else db))
         self.dialect = url.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
@@ -292,11 +274,6 @@ def run_floor(database: Database, path: Path) -> tuple[float, int]:
     with engine.connect() as connection:
         loaded = connection.scalar(text("SELECT COUNT(*) FROM customer")) or 0
     return seconds, loaded
-
-
-def peak_mb() -> float:
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / 1024 / 1024 if sys.platform == "darwin" else maxrss / 1024
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
