@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import psycopg
-from harness import local_postgresql, percentile, servers
+from harness import empty_schema, local_postgresql, percentile, servers
 from sqlalchemy import Engine, text
 
 from highseas.db import make_engine, normalise_url, session_scope, to_micros
@@ -60,9 +60,7 @@ def database_url(db: str) -> str:
 
 def build(engine: Engine, rows: int, clients: int) -> tuple[int, list[str]]:
     """An empty schema, ``clients`` reps in one team, one pool of ``rows`` unowned customers."""
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    empty_schema(engine)
     migrate(engine)
     with session_scope(engine) as s:
         team = create_department(s, "Bench team")

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 import httpx
 import psycopg
+from sqlalchemy import Engine, text
 
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 
@@ -33,6 +34,13 @@ def local_postgresql(database: str) -> str:
             log(f"creating database {database}")
             conn.execute(f'CREATE DATABASE "{database}"')
     return f"{SERVER_URL}/{database}"
+
+
+def empty_schema(engine: Engine) -> None:
+    """Start a benchmark's own PostgreSQL database from nothing (never a database of the user's)."""
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
 
 
 def _free_port() -> int:

@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness import local_postgresql, log, peak_mb
+from harness import empty_schema, local_postgresql, log, peak_mb
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -180,9 +180,7 @@ class Database:
         self.template = workdir / "template.db"
         engine = make_engine(self.url)
         if self.dialect == "postgresql":
-            with engine.begin() as connection:  # the benchmark's own database: start from nothing
-                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
+            empty_schema(engine)
         migrate(engine)
         with session_scope(engine) as session:
             self.admin_id = create_user(session, "admin", PASSWORD, Role.ADMIN, name="管理员").id

@@ -65,7 +65,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from harness import local_postgresql, log, peak_mb
+from harness import empty_schema, local_postgresql, log, peak_mb
 from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -390,9 +390,7 @@ def open_target(db: str, workdir: Path, analyze: bool = False) -> Target:
         return SqliteTarget(workdir / "highseas.db", workdir, analyze)
     if db == "postgresql":
         target = PostgresqlTarget(local_postgresql(BENCH_DATABASE))
-        with target.engine.begin() as connection:  # our own database: start from an empty schema
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        empty_schema(target.engine)
         return target
     url = make_url(normalise_url(db))
     if url.get_backend_name() == "sqlite":

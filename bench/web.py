@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from harness import local_postgresql, log, percentile, servers
+from harness import empty_schema, local_postgresql, log, percentile, servers
 from sqlalchemy import Engine, text
 
 from highseas.customers.models import Customer
@@ -64,9 +64,7 @@ def database_url(db: str, workdir: Path) -> str:
 def build(engine: Engine, rows: int, owned: int) -> None:
     """An empty schema, a team, a pool with grade rules, ``rows`` customers, ``owned`` of them the rep's."""
     if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        empty_schema(engine)
     migrate(engine)
     with session_scope(engine) as s:
         team = create_department(s, "Bench team")
