@@ -206,6 +206,32 @@ def test_a_grade_change_moves_the_due_date(org: Org) -> None:
     assert run_sweep(org).recycled == 1
 
 
+def test_a_move_that_read_the_customer_before_a_grade_edit_stores_the_edited_grades_deadline(
+    org: Org,
+) -> None:
+    rules = seed_rules(org)
+    customer = org.run(
+        create_customer, org.admin, CustomerInput(name="E级客户", grade="E"), org.east_pool.id, True
+    )
+    with org.session() as s:
+        as_read = s.get(Customer, customer.id)  # grade E: 40 days
+        s.commit()
+        org.run(update_customer, org.admin, customer.id, {"grade": "C"})  # meanwhile: 10 days
+        assert as_read is not None and as_read.grade == "E"
+        moved = ownership.move_ownership(
+            s,
+            as_read,
+            kind=EventKind.CLAIM,
+            to_user_id=org.rep.id,
+            actor_id=org.rep.id,
+            conflict=errors.AlreadyOwned("taken"),
+        )
+        s.commit()
+    assert (moved.grade, moved.due_rule_id) == ("C", rules["CD"].id)
+    assert moved.due_at == clock.now() + 10 * DAY
+    assert_invariants(org.engine)
+
+
 def test_no_repurchase_drops_a_won_customer_without_a_new_deal(org: Org) -> None:
     org.run(add_rule, org.east_pool.id, RuleInput("no_repurchase", 90))
     customer = owned_by_rep(org, "A")

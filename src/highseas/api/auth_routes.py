@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db, bearer_token, client_address, engine_of
+from highseas.api.deps import CurrentUser, Db, OneThread, bearer_token, client_address, engine_of
 from highseas.auth import service
 from highseas.auth.audit import audit
 from highseas.auth.schemas import TokenIn, TokenOut
 from highseas.db import session_scope
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=OneThread)
 
 
 @router.post("/token")

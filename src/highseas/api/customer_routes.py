@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
 from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers import service
 from highseas.customers.models import Customer, Deal, FollowUp
@@ -34,7 +34,7 @@ from highseas.ownership.models import OwnershipEvent
 from highseas.pools.schemas import Grade
 from highseas.validation import MAX_INT
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], route_class=OneThread)
 
 
 class Presenter:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from highseas import errors
+from highseas.api.deps import authenticate_first
 from highseas.auth.audit import audit
 from highseas.db import session_scope
 
@@ -80,6 +81,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    try:
+        await authenticate_first(request)
+    except errors.Unauthenticated as refused:
+        return await _domain_error(request, refused)
     problems = exc.errors()
     first = problems[0] if problems else {"loc": ("body",), "msg": "invalid input"}
     if first.get("type") == "json_invalid":

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
 from highseas.auth.permissions import visible_pool
 from highseas.customers.service import ensure_can_fill_pool
 from highseas.intake.distribution import Strategy, distribute
@@ -34,7 +34,7 @@ from highseas.intake.schemas import (
 )
 from highseas.intake.similar import possible_duplicates_of
 
-router = APIRouter(tags=["intake"])
+router = APIRouter(tags=["intake"], route_class=OneThread)
 SPOOL_BYTES = 1 << 20
 CSV = "text/csv; charset=utf-8"
 MEDIA_TYPES = {

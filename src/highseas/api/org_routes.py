@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
 from highseas.auth.permissions import Action, can, ensure
 from highseas.auth.service import change_password, revoke_all_tokens
 from highseas.customers.queries import count_owned
@@ -25,7 +25,7 @@ from highseas.org.schemas import (
 )
 from highseas.ownership.service import capacity_of, deactivate_user
 
-router = APIRouter(tags=["organisation"])
+router = APIRouter(tags=["organisation"], route_class=OneThread)
 
 
 @router.post("/departments", status_code=201)

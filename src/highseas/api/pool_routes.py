@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db, IdPath
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
 from highseas.auth.permissions import Action, can, ensure, visible_pool
 from highseas.org.models import User
 from highseas.pools import service
@@ -15,7 +15,7 @@ from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMem
 from highseas.pools.schemas import PoolIn, PoolOut, PoolPatch, RuleIn, RuleOut
 from highseas.validation import reject_nulls
 
-router = APIRouter(tags=["pools"])
+router = APIRouter(tags=["pools"], route_class=OneThread)
 
 
 def pool_out(session: Session, pool: Pool) -> PoolOut:

@@ -8,14 +8,14 @@ from sqlalchemy import select, text
 
 from highseas import clock
 from highseas.api.customer_routes import Presenter
-from highseas.api.deps import CurrentUser, Db
+from highseas.api.deps import CurrentUser, Db, OneThread
 from highseas.auth.permissions import Action, ensure
 from highseas.customers.models import Customer
 from highseas.customers.schemas import CustomerOut
 from highseas.ownership.sweep import sweep
 
-router = APIRouter(tags=["recycling"])
-health = APIRouter(tags=["health"])
+router = APIRouter(tags=["recycling"], route_class=OneThread)
+health = APIRouter(tags=["health"], route_class=OneThread)
 
 
 class SweepIn(BaseModel):

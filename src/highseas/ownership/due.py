@@ -1,9 +1,9 @@
 """Materialised due dates: ``customer.due_at``, ``due_rule_id`` and ``remind_at``.
 
 Keeping each owned customer's earliest recycle deadline on its row turns the sweep, "drops soon"
-lists and reminders into index range scans. One customer is refreshed through the pure
-:func:`highseas.ownership.policy.due_date`; an ownership move, and many customers at once (a rule
-edit, a deactivation), through :func:`due_values`, the same computation in SQL.
+lists and reminders into index range scans. One customer (an ownership move, a follow-up, a deal)
+gets its deadline from the pure :func:`highseas.ownership.policy.due_date`; many customers at
+once (a rule edit, a deactivation) through :func:`due_values`, the same computation in SQL.
 """
 
 from __future__ import annotations
@@ -53,63 +53,51 @@ def refresh_due(session: Session, customer: Customer) -> None:
     customer.remind_at = due.remind_at if due else None
 
 
-# The customer columns the rules read. An UPDATE that also writes some of them (a claim sets
-# ``claimed_at`` and clears ``locked``) passes the new values in, so the deadline it stores is
-# computed from the row as it will be, in the same statement.
-RuleInputs = dict[str, ColumnElement[Any]]
-_RULE_INPUTS = ("pool_id", "grade", "won", "locked", "claimed_at", "last_followup_at", "last_deal_at")
-
-
-def _applies(rule: FromClause, c: RuleInputs) -> ColumnElement[bool]:
+def _applies(rule: FromClause) -> ColumnElement[bool]:
+    c = _customers.c
     won_test = case(
-        (rule.c.kind == RuleKind.NO_FOLLOWUP.value, or_(rule.c.only_not_won == false(), c["won"] == false())),
-        (rule.c.kind == RuleKind.NO_DEAL.value, c["won"] == false()),
-        else_=c["won"] == true(),
+        (rule.c.kind == RuleKind.NO_FOLLOWUP.value, or_(rule.c.only_not_won == false(), c.won == false())),
+        (rule.c.kind == RuleKind.NO_DEAL.value, c.won == false()),
+        else_=c.won == true(),
     )
     return and_(
-        rule.c.pool_id == c["pool_id"],
-        c["locked"] == false(),
-        or_(rule.c.grades.is_(None), rule.c.grades.contains(c["grade"])),
+        rule.c.pool_id == c.pool_id,
+        c.locked == false(),
+        or_(rule.c.grades.is_(None), rule.c.grades.contains(c.grade)),
         won_test,
     )
 
 
-def _candidate_due(rule: FromClause, c: RuleInputs) -> ColumnElement[int]:
+def _candidate_due(rule: FromClause) -> ColumnElement[int]:
     """Microseconds at which ``rule`` drops the customer; NULL when its clock has not started."""
+    c = _customers.c
     followup_start = case(
-        (c["last_followup_at"] > c["claimed_at"], c["last_followup_at"]),
-        else_=c["claimed_at"],
+        (c.last_followup_at > c.claimed_at, c.last_followup_at),
+        else_=c.claimed_at,
     )
     start = case(
         (rule.c.kind == RuleKind.NO_FOLLOWUP.value, followup_start),
-        (rule.c.kind == RuleKind.NO_DEAL.value, c["claimed_at"]),
-        else_=c["last_deal_at"],
+        (rule.c.kind == RuleKind.NO_DEAL.value, c.claimed_at),
+        else_=c.last_deal_at,
     )
     return start + rule.c.days * literal(DAY_MICROS)
 
 
-def due_values(**writing: ColumnElement[Any]) -> RuleInputs:
+def due_values() -> dict[str, ColumnElement[Any]]:
     """SET clauses giving an owned customer its earliest candidate due date, the lowest-id rule
-    reaching it, and that rule's reminder — the SQL form of :func:`policy.due_date`.
-
-    ``writing`` holds the values the same UPDATE writes to columns the rules read.
-    """
-    c = {name: writing.get(name, _customers.c[name]) for name in _RULE_INPUTS}
+    reaching it, and that rule's reminder — the SQL form of :func:`policy.due_date`."""
     first, second, third = (RecycleRule.__table__.alias(name) for name in ("first", "second", "third"))
     earliest = (
-        select(func.min(_candidate_due(first, c)))
-        .where(_applies(first, c))
-        .correlate(_customers)
-        .scalar_subquery()
+        select(func.min(_candidate_due(first))).where(_applies(first)).correlate(_customers).scalar_subquery()
     )
     reaching = (
         select(func.min(second.c.id))
-        .where(_applies(second, c), _candidate_due(second, c) == earliest)
+        .where(_applies(second), _candidate_due(second) == earliest)
         .correlate(_customers)
         .scalar_subquery()
     )
     remind = (
-        select(_candidate_due(third, c) - third.c.remind_days_before * literal(DAY_MICROS))
+        select(_candidate_due(third) - third.c.remind_days_before * literal(DAY_MICROS))
         .where(third.c.id == reaching)
         .correlate(_customers)
         .scalar_subquery()

@@ -13,10 +13,11 @@ Each follows one recipe, in the caller's transaction:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, false, func, literal, select, update
+from sqlalchemy import Boolean, Integer, Select, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningUpdate
 
@@ -34,7 +35,7 @@ from highseas.db import table_of
 from highseas.org.models import CompanySettings, User
 from highseas.org.service import get_user
 from highseas.ownership import policy
-from highseas.ownership.due import due_values, expire_loaded_customers, refresh_due, refresh_due_dates
+from highseas.ownership.due import expire_loaded_customers, refresh_due, refresh_due_dates, rule_specs
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.models import Pool
@@ -109,22 +110,36 @@ def move_ownership(
 ) -> Customer:
     """Compare-and-set the owner from the one read to ``to_user_id`` and log the event.
 
-    The same UPDATE stores the new due date and returns the whole row, so a claim costs one
-    statement for the move and one for the event.
+    The same UPDATE stores the new owner's due date, worked out by :func:`policy.due_date` from
+    the row as read, and returns the whole row. It applies only while the row still holds what
+    was read: another owner is ``conflict``; a changed grade, deal or follow-up (the values the
+    rules read) makes the move read the row again and retry.
     """
     now = clock.now()
     expected = customer.owner_id
     target_pool = pool_id if pool_id is not None else customer.pool_id
     statement = _move_statement(to_user_id is None, expected is not None)
-    parameters = {
-        "customer": customer.id,
-        "old_owner": expected,
-        "new_owner": to_user_id,
-        "new_pool": target_pool,
-        "moved_at": now,
-    }
-    moved = session.scalars(statement, parameters).one_or_none()
-    if moved is None:
+    rules = None if to_user_id is None else rule_specs(session, target_pool)
+    for _attempt in range(_MOVE_ATTEMPTS):
+        parameters = {
+            "customer": customer.id,
+            "old_owner": expected,
+            "new_owner": to_user_id,
+            "new_pool": target_pool,
+            "moved_at": now,
+            "read_pool": customer.pool_id,
+            "read_grade": customer.grade,
+            "read_won": customer.won,
+            "read_followup": customer.last_followup_at,
+            "read_deal": customer.last_deal_at,
+        } | _due_parameters(customer, rules, now)
+        moved = session.scalars(statement, parameters).one_or_none()
+        if moved is not None:
+            break
+        session.refresh(customer)
+        if customer.owner_id != expected or customer.deleted_at is not None:
+            raise conflict
+    else:
         raise conflict
     record_event(
         session,
@@ -141,29 +156,63 @@ def move_ownership(
     return moved
 
 
+# A move retried this often without the row holding still (its grade edited over and over) gives up.
+_MOVE_ATTEMPTS = 3
+
+
+def _due_parameters(customer: Customer, rules: list[policy.RuleSpec] | None, now: datetime) -> dict[str, Any]:
+    """The deadline of a customer moving to a new owner now (none when it goes back to a pool)."""
+    due = None
+    if rules is not None:
+        held = policy.CustomerClock(
+            grade=customer.grade,
+            won=customer.won,
+            locked=False,
+            claimed_at=now,
+            last_followup_at=customer.last_followup_at,
+            last_deal_at=customer.last_deal_at,
+        )
+        due = policy.due_date(held, rules)
+    return {
+        "due_at": due.at if due else None,
+        "due_rule_id": due.rule_id if due else None,
+        "remind_at": due.remind_at if due else None,
+    }
+
+
 @cache
 def _move_statement(releasing: bool, owned: bool) -> ReturningUpdate[Customer]:
     """The compare-and-set UPDATE of :func:`move_ownership`, one per kind of move, built once."""
-    moved_at = bindparam("moved_at", type_=Customer.updated_at.type)
-    owner_test = Customer.owner_id == bindparam("old_owner") if owned else Customer.owner_id.is_(None)
+    c = Customer
+    instant = c.updated_at.type
+    moved_at = bindparam("moved_at", type_=instant)
+    owner_test = c.owner_id == bindparam("old_owner") if owned else c.owner_id.is_(None)
+    as_read = (
+        c.pool_id == bindparam("read_pool", type_=Integer),
+        c.grade.is_not_distinct_from(bindparam("read_grade", type_=c.grade.type)),
+        c.won == bindparam("read_won", type_=Boolean),
+        c.last_followup_at.is_not_distinct_from(bindparam("read_followup", type_=instant)),
+        c.last_deal_at.is_not_distinct_from(bindparam("read_deal", type_=instant)),
+    )
     values: dict[str, Any] = {
         "owner_id": bindparam("new_owner", type_=Integer),
         "locked": False,
         "pool_id": bindparam("new_pool", type_=Integer),
         "updated_at": moved_at,
-        "record_seq": Customer.record_seq + 1,
+        "record_seq": c.record_seq + 1,
+        "due_at": bindparam("due_at", type_=instant),
+        "due_rule_id": bindparam("due_rule_id", type_=Integer),
+        "remind_at": bindparam("remind_at", type_=instant),
     }
     if releasing:
-        values |= {"previous_owner_id": Customer.owner_id, "released_at": moved_at, "claimed_at": None}
-        values |= {"due_at": None, "due_rule_id": None, "remind_at": None}
+        values |= {"previous_owner_id": c.owner_id, "released_at": moved_at, "claimed_at": None}
     else:
         values |= {"claimed_at": moved_at}
-        values |= due_values(claimed_at=moved_at, locked=false())
     return (
-        update(Customer)
-        .where(Customer.id == bindparam("customer"), owner_test, Customer.deleted_at.is_(None))
+        update(c)
+        .where(c.id == bindparam("customer"), owner_test, c.deleted_at.is_(None), *as_read)
         .values(values)
-        .returning(Customer)
+        .returning(c)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
 
