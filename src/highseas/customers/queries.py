@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from highseas import errors
@@ -23,10 +24,16 @@ def get_live_customer(session: Session, customer_id: int, for_update: bool = Fal
 
 def count_owned(session: Session, user_id: int, settings: CompanySettings) -> int:
     """Customers that count toward the user's capacity."""
-    query = select(func.count()).where(Customer.owner_id == user_id, Customer.deleted_at.is_(None))
-    if not settings.won_counts_toward_capacity:
-        query = query.where(Customer.won.is_(False))
-    return session.scalar(query) or 0
+    query = _owned_count_query(settings.won_counts_toward_capacity)
+    return session.scalar(query, {"user_id": user_id}) or 0
+
+
+@cache
+def _owned_count_query(won_counts: bool) -> Select[int]:
+    # Built once: every claim, assignment and transfer counts, and building costs more than running.
+    owned = Customer.owner_id == bindparam("user_id")
+    query = select(func.count()).where(owned, Customer.deleted_at.is_(None))
+    return query if won_counts else query.where(Customer.won.is_(False))
 
 
 def count_locked(session: Session, user_id: int) -> int:

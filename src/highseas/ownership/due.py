@@ -8,9 +8,24 @@ once (a rule edit, a deactivation) through :func:`due_values`, the same computat
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, case, false, func, literal, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from highseas.customers.models import Customer
@@ -22,17 +37,20 @@ _customers = table_of(Customer)
 
 
 def rule_specs(session: Session, pool_id: int) -> list[RuleSpec]:
-    # Plain columns rather than ORM objects: this runs on every claim, follow-up and deal.
-    r = RecycleRule
-    rows = session.execute(
-        select(r.id, r.kind, r.days, r.grades, r.only_not_won, r.remind_days_before).where(
-            r.pool_id == pool_id
-        )
-    )
+    rows = session.execute(_rules_query(), {"pool_id": pool_id})
     return [
         RuleSpec(rule_id, kind.value, days, grades, not_won, remind)
         for rule_id, kind, days, grades, not_won, remind in rows
     ]
+
+
+@cache
+def _rules_query() -> Select[int, RuleKind, int, str | None, bool, int | None]:
+    # Plain columns rather than ORM objects, built once: this runs on every move, follow-up and deal.
+    r = RecycleRule
+    return select(r.id, r.kind, r.days, r.grades, r.only_not_won, r.remind_days_before).where(
+        r.pool_id == bindparam("pool_id")
+    )
 
 
 def refresh_due(session: Session, customer: Customer) -> None:
