@@ -9,8 +9,9 @@ and the write that depends on it one atomic step, exactly as the row locks do on
 from __future__ import annotations
 
 import enum
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -80,11 +81,21 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url or database_url())
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 60}, json_deserializer=_json_loads, **kwargs)
         event.listen(engine, "connect", _prepare_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, **kwargs)
+    return create_engine(url, pool_pre_ping=True, pool_size=20, json_deserializer=_json_loads, **kwargs)
+
+
+_EMPTY_JSON: dict[str | bytes, Callable[[], Any]] = {"[]": list, b"[]": list, "{}": dict, b"{}": dict}
+
+
+def _json_loads(text: str | bytes) -> Any:
+    # Most customers have no tags and no custom fields: a page of 50 would otherwise run the JSON
+    # parser 100 times for "[]" and "{}", a fifth of the page's CPU.
+    empty = _EMPTY_JSON.get(text)
+    return empty() if empty is not None else json.loads(text)
 
 
 def _prepare_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

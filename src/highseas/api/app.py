@@ -11,7 +11,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
@@ -73,10 +72,10 @@ class ResponseHeaders:
     """
 
     HEADERS = (
-        ("Cache-Control", "no-store"),
-        ("X-Frame-Options", "DENY"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "same-origin"),
+        (b"cache-control", b"no-store"),
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
     )
 
     def __init__(self, app: ASGIApp) -> None:
@@ -89,9 +88,8 @@ class ResponseHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.HEADERS:
-                    headers[name] = value
+                # Raw header pairs, appended once: these names are set nowhere else.
+                message["headers"] = [*message.get("headers", ()), *self.HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -27,7 +27,7 @@ from highseas.customers.schemas import (
     TimelineItem,
     UserRef,
 )
-from highseas.customers.search import CustomerQuery, CustomerRow, View, search_customers
+from highseas.customers.search import CUSTOMER_ROW_FIELDS, CustomerQuery, CustomerRow, View, search_customers
 from highseas.org.models import User
 from highseas.ownership import service as ownership
 from highseas.ownership.models import OwnershipEvent
@@ -50,9 +50,13 @@ class Presenter:
         return contact_hidden_pool_ids(self.session, self.viewer)
 
     def __call__(self, c: Customer | CustomerRow) -> CustomerOut:
-        # A row hands over its columns at once; reading 27 attributes one by one, or
-        # ``model_construct``, costs several times pydantic's own validation of a dict.
-        fields = c._asdict() if isinstance(c, Row) else {name: getattr(c, name) for name in _STORED}
+        # A row hands over its columns at once (``Row._asdict`` would look their names up again for
+        # every row); reading 27 attributes one by one, or ``model_construct``, costs several times
+        # pydantic's own validation of a dict.
+        if isinstance(c, Row):
+            fields = dict(zip(CUSTOMER_ROW_FIELDS, c, strict=True))
+        else:
+            fields = {name: getattr(c, name) for name in _STORED}
         # Tested for an owner first so that ``hidden_pools`` is only read when it can matter.
         shown = c.owner_id is not None or contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
         fields |= {
