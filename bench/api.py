@@ -169,11 +169,12 @@ def floor_claimer(args: tuple[str, int, int, float, int, Any]) -> int:
 def run_parallel(worker: Any, jobs: list[tuple[Any, ...]]) -> list[Any]:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:
-        start = manager.Event()
+        # Every client logs in and connects before the gun: on 2 cores, 16 processes still starting
+        # up would take CPU from the measured run (a fixed pause is not always long enough).
+        start = manager.Barrier(len(jobs) + 1, timeout=300)
         with ctx.Pool(len(jobs)) as pool:
             pending = pool.map_async(worker, [(*job, start) for job in jobs])
-            time.sleep(3)  # let every client log in and connect before the gun
-            start.set()
+            start.wait()
             return list(pending.get())
 
 
