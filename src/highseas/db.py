@@ -85,7 +85,15 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _prepare_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, json_deserializer=_json_loads, **kwargs)
+    # A server runs up to 40 requests at once in worker threads; with SQLAlchemy's default of 5
+    # pooled connections every request beyond the fifth opened a PostgreSQL connection of its own
+    # and closed it again, which cost more than the request.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=POOLED_CONNECTIONS, json_deserializer=_json_loads, **kwargs
+    )
+
+
+POOLED_CONNECTIONS = 20
 
 
 _EMPTY_JSON: dict[str | bytes, Callable[[], Any]] = {"[]": list, b"[]": list, "{}": dict, b"{}": dict}
