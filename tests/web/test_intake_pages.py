@@ -16,7 +16,7 @@ from highseas.customers.service import CustomerInput, create_customer
 from highseas.org.models import User
 from highseas.org.service import update_user
 from highseas.pools.service import PoolInput, create_pool
-from tests.web.conftest import Site, Visitor, csrf_of, flashes
+from tests.web.conftest import Site, Visitor, csrf_of
 
 # Row 3 has a phone that cannot be one; row 4 is row 2's phone spelt another way; row 5's company
 # comes close to row 2's.
@@ -39,6 +39,13 @@ def _held(preview_html: str) -> dict[str, str]:
     return dict(_HIDDEN.findall(preview_html))
 
 
+def _result_link(streamed_html: str) -> str:
+    """The result page a streamed import page opens when it is complete."""
+    link = re.search(r'<a href="(/imports/\d+)" data-open>', streamed_html)
+    assert link, streamed_html
+    return link.group(1)
+
+
 def _csv(response: Any) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
@@ -58,8 +65,9 @@ def test_an_admin_previews_a_file_imports_it_and_downloads_the_report(site: Site
     held = _held(preview.text)
     form = {"pool": str(pool), "intent": "import", **held}
     form |= {"header": ["姓名", "手机", "公司"], "field": ["name", "phone", "company"]}
-    result = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
-    assert result.status_code == 200 and ("success", "Import finished.") in flashes(result.text)
+    streamed = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
+    assert streamed.status_code == 200 and "Import finished." in streamed.text
+    result = admin.get(_result_link(streamed.text))
     counts = dict(re.findall(r'id="count-(\w+)">(\d+)<', result.text))
     assert counts == {"rows": "4", "imported": "2", "duplicates": "1", "invalid": "1", "possible": "1"}
     assert "杭州云帆信息科技有限公司" in result.text and "Row 5" in result.text
@@ -74,6 +82,54 @@ def test_an_admin_previews_a_file_imports_it_and_downloads_the_report(site: Site
     # The held file went with the import: the same form cannot run it twice.
     again = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
     assert again.status_code == 422 and "expired" in again.text
+
+
+def test_the_import_page_streams_how_far_the_file_has_been_read(site: Site) -> None:
+    admin, pool = site.as_("admin"), site.org.company_pool.id
+    rows = "".join(f"客户{i},1380013{i:04d},公司{i}\n" for i in range(12_000))
+    preview = _upload(admin, pool, "姓名,手机,公司\n" + rows)
+    form = {"pool": str(pool), "intent": "import", **_held(preview.text)}
+    streamed = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
+    assert streamed.status_code == 200 and streamed.headers["cache-control"] == "no-store"
+    shown = [int(p) for p in re.findall(r'<progress max="100" value="(\d+)">', streamed.text)]
+    assert shown and shown == sorted(shown) and all(0 <= p < 100 for p in shown)
+    steps = [
+        "Read ",
+        "File read. Checking for duplicates and saving…",
+        "Import finished.",
+        "</html>",
+    ]
+    positions = [streamed.text.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions)
+    assert 'id="count-imported">12000<' in admin.get(_result_link(streamed.text)).text
+
+
+def test_a_mapping_that_leaves_no_name_is_refused_on_the_streamed_page_and_keeps_the_file(site: Site) -> None:
+    admin, pool = site.as_("admin"), site.org.company_pool.id
+    preview = _upload(admin, pool)
+    held = _held(preview.text)
+    form = {"pool": str(pool), "intent": "import", **held}
+    form |= {"header": ["姓名", "公司"], "field": ["ignore", "ignore"]}
+    refused = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
+    assert refused.status_code == 200 and 'class="error"' in refused.text
+    assert "no column holds a name or a company" in refused.text and "data-open" not in refused.text
+    assert _names_in_pool(site, pool) == []
+    form = {"pool": str(pool), "intent": "import", **held}
+    again = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
+    assert "Import finished." in again.text and _names_in_pool(site, pool) != []
+
+
+def test_a_file_imported_before_says_so_and_links_the_earlier_result(site: Site) -> None:
+    admin, pool = site.as_("admin"), site.org.company_pool.id
+    first = _upload(admin, pool)
+    form = {"pool": str(pool), "intent": "import", **_held(first.text)}
+    done = admin.client.post("/import/run", data={"csrf_token": csrf_of(first.text), **form})
+    earlier = _result_link(done.text)
+    second = _upload(admin, pool)
+    form = {"pool": str(pool), "intent": "import", **_held(second.text)}
+    again = admin.client.post("/import/run", data={"csrf_token": csrf_of(second.text), **form})
+    assert "imported into this pool before" in again.text
+    assert f'<a href="{earlier}">' in again.text and "data-open" not in again.text
 
 
 def test_a_chosen_field_changes_how_a_column_is_read(site: Site) -> None:

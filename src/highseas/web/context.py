@@ -13,16 +13,18 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import json
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
@@ -38,6 +40,8 @@ from highseas.web.lookups import administered_pools
 SESSION_COOKIE = "hs_session"
 ANON_COOKIE = "hs_anon"
 LANG_COOKIE = "hs_lang"
+STREAM_MARK = "<!--stream-->"
+ResponseT = TypeVar("ResponseT", bound=Response)
 FLASH_COOKIE = "hs_flash"
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -157,6 +161,18 @@ class Page:
         return self.user is not None and bool(administered_pools(self.session, self.user))
 
     def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html, new_seed = self._html(name, context)
+        return self._with_cookies(HTMLResponse(html, status_code=status), new_seed)
+
+    def stream(self, name: str, pieces: Iterator[str], **context: Any) -> StreamingResponse:
+        """The page with ``pieces`` sent one after another where its template says
+        ``<!--stream-->``: for work that tells how far it has got while the browser waits."""
+        html, new_seed = self._html(name, context)
+        head, _, tail = html.partition(STREAM_MARK)
+        body = itertools.chain([head], pieces, [tail])
+        return self._with_cookies(StreamingResponse(body, media_type="text/html; charset=utf-8"), new_seed)
+
+    def _html(self, name: str, context: dict[str, Any]) -> tuple[str, str | None]:
         seed = _csrf_seed(self.request)
         new_seed = None if seed else secrets.token_urlsafe(32)
         html = (
@@ -176,7 +192,9 @@ class Page:
                 **context,
             )
         )
-        response = HTMLResponse(html, status_code=status)
+        return html, new_seed
+
+    def _with_cookies(self, response: ResponseT, new_seed: str | None) -> ResponseT:
         if FLASH_COOKIE in self.request.cookies:
             response.delete_cookie(FLASH_COOKIE, path="/")
         if new_seed:

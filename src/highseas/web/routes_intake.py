@@ -4,26 +4,33 @@ the services under :mod:`highseas.intake`, as the API's routes make them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from highseas import errors
 from highseas.api import intake_routes
-from highseas.api.deps import IdPath
+from highseas.api.deps import IdPath, engine_of
 from highseas.api.errors import audit_refusal
 from highseas.auth.permissions import Action, can, visible_pool
 from highseas.customers.models import GRADES, Customer
 from highseas.customers.service import where_it_is
+from highseas.db import session_scope
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat
 from highseas.intake.importer import get_batch, import_file, preview_file
 from highseas.intake.mapping import FIELDS, IGNORE
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
+from highseas.org.service import get_user
 from highseas.pools.models import Pool
 from highseas.pools.service import get_pool, visible_pool_ids
 from highseas.reports.team import team_load
@@ -34,6 +41,7 @@ from highseas.web.forms import optional_int, optional_text, required_int
 from highseas.web.lookups import administered_pools, user_names
 
 router = APIRouter()
+logger = logging.getLogger(__name__)
 REVIEW_LIMIT = 50
 TextList = Annotated[list[str], Form()]
 FormatQuery = Annotated[ExportFormat, Query(alias="format")]
@@ -130,17 +138,92 @@ def run_import(
         pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
         if intent == "preview":
             return _show_preview(page, pool_id, token, file_name, mapping)
-        path = uploads.held(page.me.id, token)
-        result = import_file(page.session, page.me, pool_id, path, file_name=file_name, mapping=mapping)
-        uploads.release(page.me.id, token)
-        said = (
-            page.gettext("This file was imported into this pool before: nothing was imported again.")
-            if result.already_imported
-            else page.gettext("Import finished.")
-        )
-        return page.redirect(f"/imports/{result.batch.id}", ("success", said))
+        run = _ImportRun(page, pool_id, uploads.held(page.me.id, token), token, file_name, mapping)
+        return page.stream("import_progress.html", run.progress(), file_name=file_name, pool_id=pool_id)
 
     return _or_refusal(page, attempt, _import_refused(page, pool))
+
+
+class _ImportRun:
+    """An import started from the page, run in a thread with a transaction of its own (the
+    request's has ended by the time the page streams), telling the page how far it has got."""
+
+    def __init__(
+        self, page: Page, pool_id: int, path: Path, token: str, file_name: str, mapping: dict[str, str]
+    ) -> None:
+        self.page = page
+        self.user_id = page.me.id
+        self.pool_id = pool_id
+        self.path = path
+        self.token = token
+        self.file_name = file_name
+        self.mapping = mapping
+        self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+
+    def work(self) -> None:
+        try:
+            with session_scope(engine_of(self.page.request)) as session:
+                actor = get_user(session, self.user_id)
+                result = import_file(
+                    session,
+                    actor,
+                    self.pool_id,
+                    self.path,
+                    file_name=self.file_name,
+                    mapping=self.mapping,
+                    progress=lambda done, total: self.events.put(("read", (done, total))),
+                )
+                outcome = (result.batch.id, result.already_imported)
+            uploads.release(self.user_id, self.token)
+            self.events.put(("done", outcome))
+        except errors.DomainError as refused:
+            audit_refusal(self.page.request, refused)
+            self.events.put(("refused", self.page.fmt.error(refused)))
+        except Exception:
+            # Rolled back: nothing of the file was imported, and it is still held for another try.
+            logger.exception("import of %r into pool %s failed", self.file_name, self.pool_id)
+            self.events.put(("failed", None))
+
+    def progress(self) -> Iterator[str]:
+        """The page's pieces: how much of the file has been read, then the outcome."""
+        threading.Thread(target=self.work, name="web-import", daemon=True).start()
+        shown = -1
+        while True:
+            kind, value = self.events.get()
+            if kind != "read":
+                yield self._outcome(kind, value)
+                return
+            done, total = value
+            percent = done * 100 // total if total else 100
+            if percent != shown:
+                shown = percent
+                yield self._reading(percent)
+
+    def _reading(self, percent: int) -> str:
+        gettext = self.page.gettext
+        if percent == 100:
+            return Markup("<p>{}</p>").format(gettext("File read. Checking for duplicates and saving…"))
+        said = gettext("Read %(percent)s%% of the file") % {"percent": percent}
+        return Markup('<p><progress max="100" value="{0}">{0}%</progress> {1}</p>').format(percent, said)
+
+    def _outcome(self, kind: str, value: Any) -> str:
+        gettext = self.page.gettext
+        if kind == "done":
+            batch_id, again = value
+            result = gettext("See the result")
+            if again:
+                said = gettext("This file was imported into this pool before: nothing was imported again.")
+                return Markup('<p>{0} <a href="/imports/{1}">{2}</a></p>').format(said, batch_id, result)
+            # app.js opens the result once the page is complete; the link serves browsers without it.
+            finished = gettext("Import finished.")
+            return Markup('<p>{0} <a href="/imports/{1}" data-open>{2}</a></p>').format(
+                finished, batch_id, result
+            )
+        said = value if kind == "refused" else gettext("The import failed; nothing was imported.")
+        retry = gettext("Choose another file")
+        return Markup('<p class="error">{0} <a href="/import?pool={1}">{2}</a></p>').format(
+            said, self.pool_id, retry
+        )
 
 
 def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]:

@@ -11,3 +11,6 @@ document.querySelectorAll("form[data-busy]").forEach((form) => {
     if (busy) busy.hidden = false;
   });
 });
+// A streamed import page ends with a link to its result: open it once the whole page has come.
+const result = document.querySelector("a[data-open]");
+if (result) location.replace(result.href);
