@@ -13,10 +13,11 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from highseas import clock, errors
 from highseas.customers.models import Customer, FollowUp
-from highseas.customers.service import CustomerInput, create_customer, log_followup
+from highseas.customers.service import CustomerInput, create_customer, hold_all_dedup_keys, log_followup
 from highseas.db import session_scope
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
@@ -218,3 +219,35 @@ def test_daily_claim_limit_holds_under_concurrent_claims(org: Org) -> None:
     results = race(10, lambda i: org.run(ownership.claim, org.rep, ids[i]))
     assert sum(isinstance(r, Customer) for r in results) == 3
     assert sum(isinstance(r, errors.DailyLimit) for r in results) == 7
+
+
+def test_concurrent_creates_of_one_real_customer_keep_exactly_one(org: Org) -> None:
+    # Each round: four reps file the same new customer at once, by phone spelt four ways.
+    spellings = ("1390000{:04d}", "+86 139-0000-{:04d}", "0086 1390000{:04d}", "139 0000 {:04d}")
+    reps = make_reps(org, 4)
+    for round_no in range(15):
+
+        def attempt(i: int, round_no: int = round_no) -> Customer:
+            data = CustomerInput(name=f"同一客户{round_no}-{i}", phone=spellings[i].format(round_no))
+            return org.run(create_customer, reps[i], data, org.company_pool.id, True)
+
+        results = race(4, attempt)
+        assert sum(isinstance(r, Customer) for r in results) == 1, results
+        assert all(isinstance(r, errors.DuplicateCustomer) for r in results if not isinstance(r, Customer))
+    with org.session() as s:
+        phones = s.scalars(select(Customer.phone_e164).where(Customer.phone_e164.like("+86139%"))).all()
+    assert len(phones) == len(set(phones)) == 15
+
+
+def test_a_create_waits_while_an_import_holds_the_dedup_keys(org: Org) -> None:
+    if org.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: every writing transaction already holds the single writer lock")
+    with session_scope(org.engine) as importing:
+        hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
+        with org.session() as creating:
+            creating.execute(text("SET lock_timeout = '50ms'"))
+            data = CustomerInput(name="导入期间新建", phone="13900001111")
+            with pytest.raises(OperationalError, match="lock timeout"):
+                create_customer(creating, org.rep, data, org.company_pool.id, True)
+    # Once the import has committed, the same create goes through.
+    assert org.run(create_customer, org.rep, data, org.company_pool.id, True).phone_e164 == "+8613900001111"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -21,6 +21,7 @@ from highseas.customers.contacts import (
 )
 from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
 from highseas.customers.queries import get_live_customer
+from highseas.db import is_postgresql
 from highseas.org.models import User
 from highseas.org.service import company_settings, get_user
 from highseas.ownership.due import refresh_due
@@ -119,6 +120,7 @@ def ensure_not_duplicate(
     matches = [getattr(Customer, key) == values[key] for key in DEDUP_KEYS if values.get(key)]
     if not matches:
         return
+    _hold_dedup_keys(session, [f"{key}:{values[key]}" for key in DEDUP_KEYS if values.get(key)])
     query = (
         select(Customer).where(or_(*matches), Customer.deleted_at.is_(None)).order_by(Customer.id).limit(1)
     )
@@ -132,6 +134,38 @@ def ensure_not_duplicate(
             existing={"id": existing.id, "where": where},
             matched_on=_matched_on(existing, values),
         )
+
+
+# PostgreSQL advisory lock classes: one lock per dedup key value, and one over every key.
+_KEY_LOCKS = 0x48534431
+_ALL_KEYS_LOCK = 0x48534430
+
+
+def _hold_dedup_keys(session: Session, keys: list[str]) -> None:
+    """Hold these dedup keys until the transaction ends, so that two requests filing one real
+    customer at once cannot both find no match and both insert: the second waits, then finds the
+    first. Each key has its lock, taken in one fixed order so two writers never wait in a cycle;
+    all of them sit under one shared lock that an import takes whole (:func:`hold_all_dedup_keys`).
+
+    SQLite needs none of this: every transaction here takes its single writer lock up front.
+    """
+    if not is_postgresql(session):
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:all, 0)"), {"all": _ALL_KEYS_LOCK})
+    session.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(:class, h)) FROM (SELECT DISTINCT hashtext(k) AS h "
+            "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS held"
+        ),
+        {"class": _KEY_LOCKS, "keys": keys},
+    )
+
+
+def hold_all_dedup_keys(session: Session) -> None:
+    """Hold every dedup key until the transaction ends: for an import, which checks and inserts a
+    whole file at once. Creates and edits of customers wait meanwhile."""
+    if is_postgresql(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:all, 0)"), {"all": _ALL_KEYS_LOCK})
 
 
 def _matched_on(existing: Customer, values: dict[str, Any]) -> str:

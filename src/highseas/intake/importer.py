@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from highseas import clock, errors
 from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, can, visible_pool
-from highseas.customers.service import ensure_can_fill_pool
+from highseas.customers.service import ensure_can_fill_pool, hold_all_dedup_keys
 from highseas.db import table_of
 from highseas.intake import staging
 from highseas.intake.mapping import header_rules
@@ -156,6 +156,7 @@ def import_file(
         batch.rows, batch.invalid = _stage(session, table, RowCleaner(columns, pool.source), report, progress)
         if progress is not None:
             progress(table.size, table.size)
+        hold_all_dedup_keys(session)  # from here to the commit, nobody else files a customer
         staging.mark_duplicates(session)
         batch.imported = staging.insert_customers(
             session, batch_id=batch.id, pool_id=pool.id, actor_id=actor.id, now=now
