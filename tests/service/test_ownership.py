@@ -276,3 +276,28 @@ def test_followups_stay_with_the_customer_across_owners(org: Org) -> None:
     with org.session() as s:
         notes = s.scalars(select(FollowUp.content).where(FollowUp.customer_id == customer.id)).all()
     assert notes == ["问了预算"]
+
+
+def test_a_claim_that_read_the_customer_in_one_pool_is_refused_once_it_sits_in_another(org: Org) -> None:
+    customer = org.run(
+        create_customer, org.admin, CustomerInput(name="换过公海的客户"), org.company_pool.id, True
+    )
+    with org.session() as s:
+        as_read = s.get(Customer, customer.id)  # unowned, in the company pool
+        s.commit()
+        # Meanwhile a rep claims it and releases it into the East pool: unowned again, elsewhere.
+        org.run(ownership.claim, org.rep, customer.id)
+        org.run(ownership.release, org.rep, customer.id, "转到华东公海", org.east_pool.id)
+        assert as_read is not None
+        with pytest.raises(errors.AlreadyOwned):
+            ownership.move_ownership(
+                s,
+                as_read,
+                kind=EventKind.CLAIM,
+                to_user_id=org.admin.id,
+                actor_id=org.admin.id,
+                conflict=errors.AlreadyOwned("taken"),
+            )
+    with org.session() as s:
+        row = s.get(Customer, customer.id)
+        assert row is not None and (row.owner_id, row.pool_id) == (None, org.east_pool.id)

@@ -100,7 +100,13 @@ class OneThread(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, _in_one_thread(endpoint), **kwargs)
-        self.needs_user = _depends_on(self.dependant, _current_user)
+        direct = [d for d in self.dependant.dependencies if d.call is _current_user]
+        # Only an endpoint parameter is looked up: anywhere else the token would go unchecked.
+        if any(d.name is None for d in direct) or any(
+            _depends_on(d, _current_user) for d in self.dependant.dependencies
+        ):
+            raise TypeError(f"{path}: CurrentUser must be a parameter of the endpoint itself")
+        self.needs_user = bool(direct)
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -110,7 +111,11 @@ def where_it_is(session: Session, actor: User, existing: Customer) -> str:
 
 
 def ensure_not_duplicate(
-    session: Session, actor: User, values: dict[str, Any], exclude_id: int | None = None
+    session: Session,
+    actor: User,
+    values: dict[str, Any],
+    exclude_id: int | None = None,
+    held: Iterable[str] = DEDUP_KEYS,
 ) -> None:
     """Refuse a second record of one real customer: same phone (E.164), email, credit code or
     company (its :func:`company_key`). Imports apply the same keys to whole files at once.
@@ -120,7 +125,10 @@ def ensure_not_duplicate(
     matches = [getattr(Customer, key) == values[key] for key in DEDUP_KEYS if values.get(key)]
     if not matches:
         return
-    _hold_dedup_keys(session, [f"{key}:{values[key]}" for key in DEDUP_KEYS if values.get(key)])
+    # Only new values can meet another request filing the same ones (an edit holds what it changes).
+    keys = [f"{key}:{values[key]}" for key in held if values.get(key)]
+    if keys:
+        _hold_dedup_keys(session, keys)
     query = (
         select(Customer).where(or_(*matches), Customer.deleted_at.is_(None)).order_by(Customer.id).limit(1)
     )
@@ -248,7 +256,11 @@ def get_customer(session: Session, actor: User, customer_id: int) -> Customer:
 
 def update_customer(session: Session, actor: User, customer_id: int, changes: dict[str, Any]) -> Customer:
     """Edit descriptive fields; ownership, pool, won and timestamps only move through their services."""
-    customer = get_customer(session, actor, customer_id)
+    # Locked: a move storing a due date meanwhile must not be overwritten by one worked out from
+    # the row before it.
+    customer = get_live_customer(session, customer_id, for_update=True)
+    if not can_see_customer(session, actor, customer):
+        raise errors.NotFound(f"no customer {customer_id}")
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise errors.InvalidInput(sorted(unknown)[0], "cannot be changed here")
@@ -257,7 +269,8 @@ def update_customer(session: Session, actor: User, customer_id: int, changes: di
     current = {name: getattr(customer, name) for name in EDITABLE_FIELDS}
     current["stage"] = customer.stage.value
     values = _clean(CustomerInput(**{**current, **changes}))
-    ensure_not_duplicate(session, actor, values, exclude_id=customer.id)
+    changed_keys = [key for key in DEDUP_KEYS if values.get(key) != getattr(customer, key)]
+    ensure_not_duplicate(session, actor, values, exclude_id=customer.id, held=changed_keys)
     grade_changed = values["grade"] != customer.grade
     for name, value in values.items():
         setattr(customer, name, value)

@@ -137,7 +137,9 @@ def move_ownership(
         if moved is not None:
             break
         session.refresh(customer)
-        if customer.owner_id != expected or customer.deleted_at is not None:
+        # Moved meanwhile, or put in another pool (whose rules and members were not checked).
+        moved_away = pool_id is None and customer.pool_id != target_pool
+        if customer.owner_id != expected or customer.deleted_at is not None or moved_away:
             raise conflict
     else:
         raise conflict

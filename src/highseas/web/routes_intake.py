@@ -161,28 +161,30 @@ class _ImportRun:
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
 
     def work(self) -> None:
+        outcome: tuple[str, Any] = ("failed", None)
         try:
             with session_scope(engine_of(self.page.request)) as session:
-                actor = get_user(session, self.user_id)
                 result = import_file(
                     session,
-                    actor,
+                    get_user(session, self.user_id),
                     self.pool_id,
                     self.path,
                     file_name=self.file_name,
                     mapping=self.mapping,
                     progress=lambda done, total: self.events.put(("read", (done, total))),
                 )
-                outcome = (result.batch.id, result.already_imported)
+                batch = (result.batch.id, result.already_imported)
+            outcome = ("done", batch)
             uploads.release(self.user_id, self.token)
-            self.events.put(("done", outcome))
         except errors.DomainError as refused:
+            outcome = ("refused", self.page.fmt.error(refused))
             audit_refusal(self.page.request, refused)
-            self.events.put(("refused", self.page.fmt.error(refused)))
         except Exception:
-            # Rolled back: nothing of the file was imported, and it is still held for another try.
+            # Rolled back (or committed, if only the clean-up failed): the page says which.
             logger.exception("import of %r into pool %s failed", self.file_name, self.pool_id)
-            self.events.put(("failed", None))
+        finally:
+            # Always the last event: the page waits for it.
+            self.events.put(outcome)
 
     def progress(self) -> Iterator[str]:
         """The page's pieces: how much of the file has been read, then the outcome."""

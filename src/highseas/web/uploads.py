@@ -54,4 +54,6 @@ def held(user_id: int, token: str) -> Path:
 
 
 def release(user_id: int, token: str) -> None:
-    held(user_id, token).unlink(missing_ok=True)
+    """Forget the upload; one already gone (a form sent twice) is no error."""
+    if _TOKEN.match(token):
+        (_folder() / f"{user_id}-{token}").unlink(missing_ok=True)
