@@ -156,7 +156,13 @@ def test_soft_delete_is_admin_only_and_restore_brings_it_back(org: Org) -> None:
     org.run(soft_delete, org.admin, customer.id)
     with pytest.raises(errors.NotFound):
         org.run(get_customer, org.rep, customer.id)
-    assert org.run(create_customer, org.rep, CustomerInput(name="甲", phone="13900001111")).id != customer.id
+    again = org.run(create_customer, org.rep, CustomerInput(name="甲", phone="13900001111"))
+    assert again.id != customer.id
+    # Restoring the first record now would make two of one real customer.
+    with pytest.raises(errors.DuplicateCustomer) as refused:
+        org.run(restore, org.admin, customer.id)
+    assert refused.value.details["existing"]["id"] == again.id
+    org.run(soft_delete, org.admin, again.id)
     assert org.run(restore, org.admin, customer.id).deleted_at is None
 
 

@@ -368,6 +368,9 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
     if customer is None or customer.deleted_at is None:
         raise errors.NotFound(f"no deleted customer {customer_id}")
     ensure(session, actor, Action.DELETE, customer, doing="restore customers")
+    # Someone may have filed the same real customer while this one was deleted.
+    keys = {key: getattr(customer, key) for key in DEDUP_KEYS}
+    ensure_not_duplicate(session, actor, keys, exclude_id=customer.id)
     if customer.owner_id is not None:
         users, settings = lock_users(session, [customer.owner_id])
         ensure_capacity(session, users[customer.owner_id], settings)
