@@ -247,8 +247,8 @@ def create_customer(
     return customer
 
 
-def get_customer(session: Session, actor: User, customer_id: int) -> Customer:
-    customer = get_live_customer(session, customer_id)
+def get_customer(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
+    customer = get_live_customer(session, customer_id, for_update=for_update)
     if not can_see_customer(session, actor, customer):
         raise errors.NotFound(f"no customer {customer_id}")
     return customer
@@ -258,9 +258,7 @@ def update_customer(session: Session, actor: User, customer_id: int, changes: di
     """Edit descriptive fields; ownership, pool, won and timestamps only move through their services."""
     # Locked: a move storing a due date meanwhile must not be overwritten by one worked out from
     # the row before it.
-    customer = get_live_customer(session, customer_id, for_update=True)
-    if not can_see_customer(session, actor, customer):
-        raise errors.NotFound(f"no customer {customer_id}")
+    customer = get_customer(session, actor, customer_id, for_update=True)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise errors.InvalidInput(sorted(unknown)[0], "cannot be changed here")
