@@ -25,7 +25,7 @@ from highseas.api import (
 )
 from highseas.api.errors import ERROR_RESPONSES, install_error_handlers
 from highseas.api.scheduler import SweepScheduler
-from highseas.db import make_engine
+from highseas.db import make_engine, read_only_engine
 
 API_PREFIX = "/api/v1"
 
@@ -53,6 +53,7 @@ def create_app(engine: Engine | None = None, sweep_interval: timedelta | None = 
     )
     _serve_docs_offline(app)
     app.state.engine = engine
+    app.state.read_engine = read_only_engine(engine)
     install_error_handlers(app)
     for module in (auth_routes, org_routes, pool_routes, customer_routes, intake_routes, system_routes):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
 from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers import service
 from highseas.customers.models import Customer, Deal, FollowUp
@@ -40,13 +40,17 @@ router = APIRouter(prefix="/customers", tags=["customers"], route_class=OneThrea
 class Presenter:
     """Turns customers into API bodies for one viewer, hiding contact details they may not see."""
 
-    def __init__(self, session: Session, viewer: User) -> None:
+    def __init__(self, session: Session, viewer: User, hidden_pools: set[int] | None = None) -> None:
         self.session = session
         self.viewer = viewer
+        if hidden_pools is not None:
+            self.hidden_pools = hidden_pools
 
     @cached_property
     def hidden_pools(self) -> set[int]:
-        # Only unowned customers can hide their contacts: most responses never need this query.
+        """:func:`contact_hidden_pool_ids` of the viewer, unless the caller has read them already.
+
+        Only unowned customers can hide their contacts: most responses never need this query."""
         return contact_hidden_pool_ids(self.session, self.viewer)
 
     def __call__(self, c: Customer | CustomerRow) -> CustomerOut:
@@ -92,7 +96,7 @@ def create_customer(body: CustomerIn, user: CurrentUser, session: Db) -> Respons
 @router.get("", response_model=CustomerPage)
 def list_customers(
     user: CurrentUser,
-    session: Db,
+    session: ReadDb,
     view: View = View.MINE,
     pool_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     grade: Grade | None = None,
@@ -102,15 +106,15 @@ def list_customers(
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     query = CustomerQuery(view, pool_id, grade, q, due_within_days, limit, cursor)
-    rows, next_cursor = search_customers(session, user, query)
-    show = Presenter(session, user)
-    page = CustomerPage.model_construct(items=[show(c) for c in rows], next_cursor=next_cursor)
+    found = search_customers(session, user, query)
+    show = Presenter(session, user, found.contact_hidden_pool_ids)
+    page = CustomerPage.model_construct(items=[show(c) for c in found.rows], next_cursor=found.next_cursor)
     # The hot list path: serialise once, without FastAPI validating the page a second time.
     return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: IdPath, user: CurrentUser, session: Db) -> Response:
+def get_customer(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> Response:
     return present(session, user, service.get_customer(session, user, customer_id))
 
 
@@ -157,7 +161,7 @@ def add_followup(customer_id: IdPath, body: FollowUpIn, user: CurrentUser, sessi
 
 
 @router.get("/{customer_id}/followups")
-def list_followups(customer_id: IdPath, user: CurrentUser, session: Db) -> list[FollowUpOut]:
+def list_followups(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[FollowUpOut]:
     service.get_customer(session, user, customer_id)
     rows = session.scalars(
         select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.seq)
@@ -173,7 +177,7 @@ def add_deal(customer_id: IdPath, body: DealIn, user: CurrentUser, session: Db) 
 
 
 @router.get("/{customer_id}/deals")
-def list_deals(customer_id: IdPath, user: CurrentUser, session: Db) -> list[DealOut]:
+def list_deals(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[DealOut]:
     service.get_customer(session, user, customer_id)
     rows = session.scalars(
         select(Deal).where(Deal.customer_id == customer_id).order_by(Deal.signed_at, Deal.seq)
@@ -189,13 +193,13 @@ def _events(session: Session, customer_id: int) -> list[EventOut]:
 
 
 @router.get("/{customer_id}/events")
-def list_events(customer_id: IdPath, user: CurrentUser, session: Db) -> list[EventOut]:
+def list_events(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[EventOut]:
     service.get_customer(session, user, customer_id)
     return _events(session, customer_id)
 
 
 @router.get("/{customer_id}/timeline")
-def timeline(customer_id: IdPath, user: CurrentUser, session: Db) -> list[TimelineItem]:
+def timeline(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[TimelineItem]:
     """Events, follow-ups and deals, oldest first; equal times keep the order they were recorded in."""
     service.get_customer(session, user, customer_id)
     items = [TimelineItem(type="event", at=e.at, seq=e.seq, event=e) for e in _events(session, customer_id)]

@@ -4,7 +4,7 @@ route class that runs a request's database work in one worker thread."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -29,12 +29,12 @@ def engine_of(request: Request) -> Engine:
 
 
 async def _transaction(request: Request) -> AsyncIterator[Session]:
-    """The request's transaction: services only flush; the commit happens at the end of the request.
+    """The transaction of a web page's request: services only flush; the commit happens at the end
+    of the request.
 
-    A :class:`OneThread` route commits (or rolls back) in the endpoint's own worker thread; for
-    any other route it happens here. ``scope="function"`` below makes it happen before the
-    response is sent, so a failed commit is never reported as 200. Opening a session does no I/O
-    (the connection is taken at the first statement), so this dependency needs no thread of its own.
+    ``scope="function"`` below makes it happen before the response is sent, so a failed commit is
+    never reported as 200. Opening a session does no I/O (the connection is taken at the first
+    statement), so this dependency needs no thread of its own.
     """
     session = Session(engine_of(request), expire_on_commit=False)
     try:
@@ -49,34 +49,57 @@ async def _transaction(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
+def _session_on(engine_of_app: Callable[[Request], Engine]) -> Callable[[Request], Awaitable[Session]]:
+    async def open_session(request: Request) -> Session:
+        """The session of an API request, which its :class:`OneThread` route commits (or rolls
+        back) and closes in the endpoint's worker thread: a plain dependency, without the
+        generator machinery that :func:`_transaction` costs every request."""
+        if not isinstance(request.scope.get("route"), OneThread):
+            raise TypeError(f"{request.url.path}: a route that takes a session must be a OneThread route")
+        return Session(engine_of_app(request), expire_on_commit=False)
+
+    return open_session
+
+
+def _read_engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.read_engine
+    return engine
+
+
+_open_session = _session_on(engine_of)
+_open_read_session = _session_on(_read_engine_of)
+
 IdPath = Annotated[int, Path(ge=1, le=MAX_INT)]
 
-Db = Annotated[Session, Depends(_transaction, scope="function")]
+Db = Annotated[Session, Depends(_open_session)]
+"""The request's session in an API (:class:`OneThread`) route."""
+
+ReadDb = Annotated[Session, Depends(_open_read_session)]
+"""The session of an API route that only reads, on :func:`~highseas.db.read_only_engine`. Not for
+server-side cursors (``yield_per``), which need a transaction."""
+
+PageDb = Annotated[Session, Depends(_transaction, scope="function")]
+"""The request's session in a web page route, committed when the page is done."""
 
 
 class _Bearer:
     """A request's bearer token before its lookup, which :class:`OneThread` does in the endpoint's
-    worker thread, handing the endpoint the :class:`User` instead."""
+    worker thread and session, handing the endpoint the :class:`User` instead."""
 
-    def __init__(self, request: Request, session: Session, token: str) -> None:
+    def __init__(self, request: Request, token: str) -> None:
         self.request = request
-        self.session = session
         self.token = token
 
-    def user(self) -> User:
-        user = user_for_token(self.session, self.token)
+    def user(self, session: Session) -> User:
+        user = user_for_token(session, self.token)
         self.request.state.user_id = user.id
         return user
 
 
 async def _current_user(
-    request: Request,
-    session: Db,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> _Bearer:
-    if not isinstance(request.scope.get("route"), OneThread):
-        raise TypeError(f"{request.url.path}: a route that needs CurrentUser must be a OneThread route")
-    return _Bearer(request, session, _token(credentials))
+    return _Bearer(request, _token(credentials))
 
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
@@ -100,13 +123,15 @@ class OneThread(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, _in_one_thread(endpoint), **kwargs)
-        direct = [d for d in self.dependant.dependencies if d.call is _current_user]
+        direct = self.dependant.dependencies
+        users = [d for d in direct if d.call is _current_user]
         # Only an endpoint parameter is looked up: anywhere else the token would go unchecked.
-        if any(d.name is None for d in direct) or any(
-            _depends_on(d, _current_user) for d in self.dependant.dependencies
-        ):
+        if any(d.name is None for d in users) or any(_depends_on(d, _current_user) for d in direct):
             raise TypeError(f"{path}: CurrentUser must be a parameter of the endpoint itself")
-        self.needs_user = bool(direct)
+        sessions = [d for d in direct if d.call in (_open_session, _open_read_session)]
+        if len(sessions) > 1 or (users and not sessions):
+            raise TypeError(f"{path}: the endpoint takes one session (Db or ReadDb), which CurrentUser uses")
+        self.needs_user = bool(users)
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
@@ -134,19 +159,20 @@ async def authenticate_first(request: Request) -> None:
 def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)  # FastAPI reads the endpoint's parameters through the wrapper
     def run(**kwargs: Any) -> Any:
-        # FastAPI hands every dependency on Db the request's one session.
-        bearers = {name: v for name, v in kwargs.items() if isinstance(v, _Bearer)}
-        sessions = [v for v in kwargs.values() if isinstance(v, Session)]
-        sessions += [b.session for b in bearers.values()]
+        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
+        if session is None:
+            return endpoint(**kwargs)
         try:
-            kwargs |= {name: bearer.user() for name, bearer in bearers.items()}
+            for name, value in kwargs.items():
+                if isinstance(value, _Bearer):
+                    kwargs[name] = value.user(session)
             result = endpoint(**kwargs)
-            if sessions:
-                sessions[0].commit()
+            session.commit()
         except BaseException:
-            if sessions:
-                sessions[0].rollback()
+            session.rollback()
             raise
+        finally:
+            session.close()
         return result
 
     return run

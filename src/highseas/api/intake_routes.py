@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
 from highseas.auth.permissions import visible_pool
 from highseas.customers.service import ensure_can_fill_pool
 from highseas.intake.distribution import Strategy, distribute
@@ -131,7 +131,7 @@ def preview_import(
 
 
 @router.get("/imports/{batch_id}")
-def get_import(batch_id: IdPath, user: CurrentUser, session: Db) -> ImportOut:
+def get_import(batch_id: IdPath, user: CurrentUser, session: ReadDb) -> ImportOut:
     return _import_out(get_batch(session, user, batch_id))
 
 
@@ -211,7 +211,7 @@ def export_user_customers(
 
 @router.get("/possible-duplicates")
 def possible_duplicates(
-    company: Annotated[str, Query(min_length=1, max_length=200)], user: CurrentUser, session: Db
+    company: Annotated[str, Query(min_length=1, max_length=200)], user: CurrentUser, session: ReadDb
 ) -> list[PossibleDuplicateOut]:
     """Customers whose company name comes close to this one (equal ones are refused as duplicates):
     where each one is, for a person to decide before creating another."""

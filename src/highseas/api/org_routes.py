@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
 from highseas.auth.permissions import Action, can, ensure
 from highseas.auth.service import change_password, revoke_all_tokens
 from highseas.customers.queries import count_owned
@@ -35,7 +35,7 @@ def create_department(body: DepartmentIn, user: CurrentUser, session: Db) -> Dep
 
 
 @router.get("/departments")
-def list_departments(user: CurrentUser, session: Db) -> list[DepartmentOut]:
+def list_departments(user: CurrentUser, session: ReadDb) -> list[DepartmentOut]:
     return [
         DepartmentOut.model_validate(d) for d in session.scalars(select(Department).order_by(Department.id))
     ]
@@ -65,13 +65,13 @@ def create_user(body: UserIn, user: CurrentUser, session: Db) -> UserOut:
 
 
 @router.get("/users")
-def list_users(user: CurrentUser, session: Db) -> list[UserOut]:
+def list_users(user: CurrentUser, session: ReadDb) -> list[UserOut]:
     everyone = session.scalars(select(User).order_by(User.id))
     return [UserOut.model_validate(u) for u in everyone if can(session, user, Action.VIEW, u)]
 
 
 @router.get("/users/{user_id}")
-def get_user(user_id: IdPath, user: CurrentUser, session: Db) -> UserOut:
+def get_user(user_id: IdPath, user: CurrentUser, session: ReadDb) -> UserOut:
     return UserOut.model_validate(_visible_user(session, user, user_id))
 
 
@@ -96,7 +96,7 @@ def deactivate(user_id: IdPath, body: DeactivateIn, user: CurrentUser, session: 
 
 
 @router.get("/me")
-def me(user: CurrentUser, session: Db) -> MeOut:
+def me(user: CurrentUser, session: ReadDb) -> MeOut:
     settings = service.company_settings(session)
     return MeOut(
         **UserOut.model_validate(user).model_dump(),
@@ -106,7 +106,7 @@ def me(user: CurrentUser, session: Db) -> MeOut:
 
 
 @router.get("/settings")
-def get_settings(user: CurrentUser, session: Db) -> SettingsOut:
+def get_settings(user: CurrentUser, session: ReadDb) -> SettingsOut:
     return SettingsOut.model_validate(service.company_settings(session))
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas import errors
-from highseas.api.deps import CurrentUser, Db, IdPath, OneThread
+from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
 from highseas.auth.permissions import Action, can, ensure, visible_pool
 from highseas.org.models import User
 from highseas.pools import service
@@ -63,14 +63,14 @@ def create_pool(body: PoolIn, user: CurrentUser, session: Db) -> PoolOut:
 
 
 @router.get("/pools")
-def list_pools(user: CurrentUser, session: Db) -> list[PoolOut]:
+def list_pools(user: CurrentUser, session: ReadDb) -> list[PoolOut]:
     visible = service.visible_pool_ids(session, user)
     pools = session.scalars(select(Pool).where(Pool.id.in_(visible)).order_by(Pool.id))
     return [pool_out(session, p) for p in pools]
 
 
 @router.get("/pools/{pool_id}")
-def get_pool(pool_id: IdPath, user: CurrentUser, session: Db) -> PoolOut:
+def get_pool(pool_id: IdPath, user: CurrentUser, session: ReadDb) -> PoolOut:
     return pool_out(session, visible_pool(session, user, pool_id))
 
 
@@ -92,7 +92,7 @@ def add_rule(pool_id: IdPath, body: RuleIn, user: CurrentUser, session: Db) -> R
 
 
 @router.get("/pools/{pool_id}/rules")
-def list_rules(pool_id: IdPath, user: CurrentUser, session: Db) -> list[RuleOut]:
+def list_rules(pool_id: IdPath, user: CurrentUser, session: ReadDb) -> list[RuleOut]:
     visible_pool(session, user, pool_id)
     return [rule_out(r) for r in service.pool_rules(session, pool_id)]
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from highseas import clock
 from highseas.api.customer_routes import Presenter
-from highseas.api.deps import CurrentUser, Db, OneThread
+from highseas.api.deps import CurrentUser, Db, OneThread, ReadDb
 from highseas.auth.permissions import Action, ensure
 from highseas.customers.models import Customer
 from highseas.customers.schemas import CustomerOut
@@ -46,7 +46,7 @@ def run_sweep(body: SweepIn, user: CurrentUser, session: Db) -> SweepOut:
 
 
 @router.get("/reminders")
-def reminders(user: CurrentUser, session: Db) -> list[CustomerOut]:
+def reminders(user: CurrentUser, session: ReadDb) -> list[CustomerOut]:
     """The caller's customers inside their reminder window, soonest drop first."""
     now = clock.now()
     rows = session.scalars(
@@ -68,6 +68,6 @@ class Health(BaseModel):
 
 
 @health.get("/healthz")
-def healthz(session: Db) -> Health:
+def healthz(session: ReadDb) -> Health:
     session.execute(text("SELECT 1"))
     return Health(status="ok")

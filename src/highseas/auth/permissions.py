@@ -10,15 +10,15 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from highseas import errors
 from highseas.customers.models import Customer
 from highseas.org.models import Role, User
 from highseas.org.service import department_subtree, get_user, manages
-from highseas.pools.models import Pool, PoolAdmin
-from highseas.pools.service import is_pool_admin, is_pool_member, visible_pool_ids
+from highseas.pools.models import Pool
+from highseas.pools.service import contacts_hidden_clause, is_pool_admin, is_pool_member, visible_pool_ids
 
 
 class Action(StrEnum):
@@ -130,9 +130,7 @@ def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
 
 @cache
 def _contact_hidden_pools_query() -> Select[int]:
-    # Built once: every list of customers asks it.
-    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
-    return select(Pool.id).where(Pool.hide_contact.is_(True), Pool.id.not_in(administered))
+    return select(Pool.id).where(contacts_hidden_clause())
 
 
 def contacts_shown(owner_id: int | None, pool_id: int, hidden_pool_ids: set[int]) -> bool:

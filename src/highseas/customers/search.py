@@ -13,12 +13,12 @@ from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.permissions import contact_hidden_pool_ids, managed_user_ids, visible_customers
+from highseas.auth.permissions import managed_user_ids, visible_customers
 from highseas.customers.models import Customer
 from highseas.db import from_micros, table_of, to_micros
 from highseas.org.models import Role, User
 from highseas.ownership.policy import DAY
-from highseas.pools.service import visible_pool_ids
+from highseas.pools.service import pool_sight
 
 MAX_PAGE = 200
 _DIGITS = re.compile(r"\D")
@@ -77,8 +77,9 @@ def _view_filter(
     return Customer.id.is_not(None)
 
 
-def _search_filter(session: Session, actor: User, q: str) -> ColumnElement[bool]:
-    """Name and company always; contact fields only where this caller may see them."""
+def _search_filter(q: str, hidden: set[int]) -> ColumnElement[bool]:
+    """Name and company always; contact fields only where this caller may see them (``hidden``:
+    the pools hiding their unowned customers' contacts from the caller)."""
     text = q.strip()
     matches: list[ColumnElement[bool]] = [
         Customer.name.icontains(text, autoescape=True),
@@ -93,7 +94,6 @@ def _search_filter(session: Session, actor: User, q: str) -> ColumnElement[bool]
     digits = _DIGITS.sub("", text).removeprefix("00")
     if len(digits) >= 4:
         contact.append(Customer.phone_e164.contains(digits))
-    hidden = contact_hidden_pool_ids(session, actor)
     contact_visible = or_(Customer.owner_id.is_not(None), Customer.pool_id.not_in(hidden)) if hidden else None
     matches.append(and_(or_(*contact), contact_visible) if contact_visible is not None else or_(*contact))
     return or_(*matches)
@@ -110,12 +110,19 @@ _CUSTOMER_COLUMNS = tuple(c for c in table_of(Customer).c if c.key not in _NOT_L
 CUSTOMER_ROW_FIELDS = tuple(column.key for column in _CUSTOMER_COLUMNS)
 
 
-def search_customers(
-    session: Session, actor: User, query: CustomerQuery
-) -> tuple[list[CustomerRow], str | None]:
+@dataclass
+class FoundCustomers:
+    rows: list[CustomerRow]
+    next_cursor: str | None
+    contact_hidden_pool_ids: set[int]
+    """Read with the visible pools, for showing the rows (:class:`highseas.pools.service.PoolSight`)."""
+
+
+def search_customers(session: Session, actor: User, query: CustomerQuery) -> FoundCustomers:
     if not 1 <= query.limit <= MAX_PAGE:
         raise errors.InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
-    pool_ids = visible_pool_ids(session, actor)
+    sight = pool_sight(session, actor)
+    pool_ids = sight.visible
     conditions = [
         Customer.deleted_at.is_(None),
         visible_customers(session, actor, pool_ids),
@@ -126,7 +133,7 @@ def search_customers(
     if query.grade is not None:
         conditions.append(Customer.grade == query.grade)
     if query.q:
-        conditions.append(_search_filter(session, actor, query.q))
+        conditions.append(_search_filter(query.q, sight.contact_hidden))
     for column, value in (
         (Customer.region, query.region),
         (Customer.industry, query.industry),
@@ -152,7 +159,7 @@ def search_customers(
     rows = list(session.connection().execute(page).all())
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
-    return rows, encode_cursor(rows[-1].id) if has_more else None
+    return FoundCustomers(rows, encode_cursor(rows[-1].id) if has_more else None, sight.contact_hidden)
 
 
 def encode_due_cursor(customer: Customer) -> str:

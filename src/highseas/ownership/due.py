@@ -36,21 +36,32 @@ from highseas.pools.models import RecycleRule, RuleKind
 _customers = table_of(Customer)
 
 
+RULE_COLUMNS = (
+    RecycleRule.id,
+    RecycleRule.kind,
+    RecycleRule.days,
+    RecycleRule.grades,
+    RecycleRule.only_not_won,
+    RecycleRule.remind_days_before,
+)
+"""What a rule contributes to a deadline, as plain columns: read on every move, follow-up and
+deal, where loading ORM objects would cost more than the query."""
+
+
+def rule_spec(columns: tuple[Any, ...]) -> RuleSpec:
+    """The rule of a row that selected :data:`RULE_COLUMNS` (in that order)."""
+    rule_id, kind, days, grades, not_won, remind = columns
+    return RuleSpec(rule_id, kind.value, days, grades, not_won, remind)
+
+
 def rule_specs(session: Session, pool_id: int) -> list[RuleSpec]:
-    rows = session.execute(_rules_query(), {"pool_id": pool_id})
-    return [
-        RuleSpec(rule_id, kind.value, days, grades, not_won, remind)
-        for rule_id, kind, days, grades, not_won, remind in rows
-    ]
+    return [rule_spec(tuple(row)) for row in session.execute(_rules_query(), {"pool_id": pool_id})]
 
 
 @cache
 def _rules_query() -> Select[int, RuleKind, int, str | None, bool, int | None]:
-    # Plain columns rather than ORM objects, built once: this runs on every move, follow-up and deal.
-    r = RecycleRule
-    return select(r.id, r.kind, r.days, r.grades, r.only_not_won, r.remind_days_before).where(
-        r.pool_id == bindparam("pool_id")
-    )
+    # Built once, like every statement on the claim path.
+    return select(*RULE_COLUMNS).where(RecycleRule.pool_id == bindparam("pool_id"))
 
 
 def refresh_due(session: Session, customer: Customer) -> None:

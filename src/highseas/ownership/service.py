@@ -35,10 +35,17 @@ from highseas.db import table_of
 from highseas.org.models import CompanySettings, User
 from highseas.org.service import get_user
 from highseas.ownership import policy
-from highseas.ownership.due import expire_loaded_customers, refresh_due, refresh_due_dates, rule_specs
+from highseas.ownership.due import (
+    RULE_COLUMNS,
+    expire_loaded_customers,
+    refresh_due,
+    refresh_due_dates,
+    rule_spec,
+    rule_specs,
+)
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind, OwnershipEvent
-from highseas.pools.models import Pool
+from highseas.pools.models import Pool, RecycleRule, RuleKind
 from highseas.pools.service import (
     get_pool,
     is_pool_member,
@@ -107,11 +114,13 @@ def move_ownership(
     conflict: errors.DomainError,
     pool_id: int | None = None,
     reason: str | None = None,
+    rules: list[policy.RuleSpec] | None = None,
 ) -> Customer:
     """Compare-and-set the owner from the one read to ``to_user_id`` and log the event.
 
     The same UPDATE stores the new owner's due date, worked out by :func:`policy.due_date` from
-    the row as read, and returns the whole row. It applies only while the row still holds what
+    the row as read and the target pool's ``rules`` (read here unless given), and returns the
+    whole row. It applies only while the row still holds what
     was read: another owner is ``conflict``; a changed grade, deal or follow-up (the values the
     rules read) makes the move read the row again and retry.
     """
@@ -119,7 +128,10 @@ def move_ownership(
     expected = customer.owner_id
     target_pool = pool_id if pool_id is not None else customer.pool_id
     statement = _move_statement(to_user_id is None, expected is not None)
-    rules = None if to_user_id is None else rule_specs(session, target_pool)
+    if to_user_id is None:
+        rules = None
+    elif rules is None:
+        rules = rule_specs(session, target_pool)
     for _attempt in range(_MOVE_ATTEMPTS):
         parameters = {
             "customer": customer.id,
@@ -224,21 +236,24 @@ def _already_owned() -> errors.AlreadyOwned:
 
 
 @cache
-def _claim_target_query() -> Select[Customer, Pool, bool]:
-    # Built once, and one round trip: the customer, its pool and whether the claimer belongs to it.
+def _claim_target_query() -> Select[Customer, Pool, bool, int, RuleKind, int, str | None, bool, int | None]:
+    # Built once, and one round trip: the customer, its pool, whether the claimer belongs to it
+    # and the pool's recycle rules (a row per rule; one with no rule if the pool has none).
     return (
-        select(Customer, Pool, Customer.pool_id.in_(member_pools_query()))
+        select(Customer, Pool, Customer.pool_id.in_(member_pools_query()), *RULE_COLUMNS)
         .join(Pool, Pool.id == Customer.pool_id)
+        .outerjoin(RecycleRule, RecycleRule.pool_id == Pool.id)
         .where(Customer.id == bindparam("customer_id"), Customer.deleted_at.is_(None))
     )
 
 
 def claim(session: Session, actor: User, customer_id: int) -> Customer:
     parameters = membership_parameters(actor) | {"customer_id": customer_id}
-    target = session.execute(_claim_target_query(), parameters).one_or_none()
-    if target is None:
+    target = session.execute(_claim_target_query(), parameters).all()
+    if not target:
         raise errors.NotFound(f"no customer {customer_id}")
-    customer, pool, member = target
+    customer, pool, member = target[0][:3]
+    rules = [rule_spec(tuple(row[3:])) for row in target if row[3] is not None]
     if customer.owner_id is not None:
         if member or can_see_customer(session, actor, customer):
             if customer.owner_id == actor.id:
@@ -269,7 +284,13 @@ def claim(session: Session, actor: User, customer_id: int) -> Customer:
         now=now,
     )
     return move_ownership(
-        session, customer, kind=EventKind.CLAIM, to_user_id=me.id, actor_id=me.id, conflict=_already_owned()
+        session,
+        customer,
+        kind=EventKind.CLAIM,
+        to_user_id=me.id,
+        actor_id=me.id,
+        conflict=_already_owned(),
+        rules=rules,
     )
 
 

@@ -11,7 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import CompoundSelect, Select, bindparam, delete, func, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -158,21 +169,65 @@ def visible_pool_ids(session: Session, user: User) -> set[int]:
         return set(session.scalars(select(Pool.id)))
     # One round trip for what every role has: the pools they belong to or administer.
     visible = set(session.scalars(_member_or_admin_pools_query(), membership_parameters(user)))
-    if user.role is Role.MANAGER:
-        subtree = department_subtree(session, user.department_id)
-        visible |= set(
-            session.scalars(
-                select(PoolMemberDepartment.pool_id).where(PoolMemberDepartment.department_id.in_(subtree))
-            )
+    return visible | _subtree_pool_ids(session, user)
+
+
+def _subtree_pool_ids(session: Session, user: User) -> set[int]:
+    """For a manager, the pools shared with a department or user of their subtree."""
+    if user.role is not Role.MANAGER:
+        return set()
+    subtree = department_subtree(session, user.department_id)
+    shared = set(
+        session.scalars(
+            select(PoolMemberDepartment.pool_id).where(PoolMemberDepartment.department_id.in_(subtree))
         )
-        visible |= set(
-            session.scalars(
-                select(PoolMemberUser.pool_id)
-                .join(User, User.id == PoolMemberUser.user_id)
-                .where(User.department_id.in_(subtree))
-            )
+    )
+    return shared | set(
+        session.scalars(
+            select(PoolMemberUser.pool_id)
+            .join(User, User.id == PoolMemberUser.user_id)
+            .where(User.department_id.in_(subtree))
         )
-    return visible
+    )
+
+
+def contacts_hidden_clause() -> ColumnElement[bool]:
+    """Pools whose unowned customers' contact details the user of the ``user_id`` parameter may
+    not see: those that hide them, unless the user administers the pool."""
+    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
+    return and_(Pool.hide_contact.is_(True), Pool.id.not_in(administered))
+
+
+@dataclass(frozen=True)
+class PoolSight:
+    """What a customer list needs to know of its viewer's pools, read together."""
+
+    visible: set[int]
+    """:func:`visible_pool_ids`"""
+    contact_hidden: set[int]
+    """:func:`highseas.auth.permissions.contact_hidden_pool_ids`"""
+
+
+def pool_sight(session: Session, user: User) -> PoolSight:
+    """The visible and the contact-hiding pools in the round trip that :func:`visible_pool_ids`
+    takes alone (plus a manager's subtree)."""
+    if user.role is Role.ADMIN:
+        return PoolSight(visible=set(session.scalars(select(Pool.id))), contact_hidden=set())
+    visible: set[int] = set()
+    hidden: set[int] = set()
+    for pool_id, is_visible, is_hidden in session.execute(_sight_query(), membership_parameters(user)):
+        if is_visible:
+            visible.add(pool_id)
+        if is_hidden:
+            hidden.add(pool_id)
+    return PoolSight(visible | _subtree_pool_ids(session, user), hidden)
+
+
+@cache
+def _sight_query() -> Select[int, bool, bool]:
+    mine = Pool.id.in_(_member_or_admin_pools_query())
+    hidden = contacts_hidden_clause()
+    return select(Pool.id, mine, hidden).where(or_(mine, hidden))
 
 
 def normalise_grades(grades: Iterable[str] | None) -> str | None:

@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.api.deps import Db
+from highseas.api.deps import PageDb
 from highseas.auth.service import user_for_token
 from highseas.org.models import CompanySettings, Role, User
 from highseas.org.service import company_settings
@@ -218,7 +218,7 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
     response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure_cookies(request), path="/")
 
 
-def _signed_in_page(request: Request, session: Db) -> Page:
+def _signed_in_page(request: Request, session: PageDb) -> Page:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise LoginRequired
@@ -230,7 +230,7 @@ def _signed_in_page(request: Request, session: Db) -> Page:
     return Page(request, session, user, lang_of(request))
 
 
-def _anonymous_page(request: Request, session: Db) -> Page:
+def _anonymous_page(request: Request, session: PageDb) -> Page:
     return Page(request, session, None, lang_of(request))
 
 

@@ -94,8 +94,9 @@ def pool_page(
         "source": query.source,
         "days": query.min_days_in_pool,
     }
-    rows, next_cursor = search_customers(session, me, query)
-    show = Presenter(session, me)
+    found = search_customers(session, me, query)
+    rows, next_cursor = found.rows, found.next_cursor
+    show = Presenter(session, me, found.contact_hidden_pool_ids)
     given = {k: v for k, v in filters.items() if v is not None}
     return page.render(
         "pool.html",

@@ -22,8 +22,9 @@ def team(page: SignedIn, cursor: str | None = None) -> Response:
     if not page.is_manager:
         raise errors.Forbidden("the team view is for managers and admins")
     query = CustomerQuery(view=View.TEAM, due_within_days=DUE_SOON_DAYS, limit=50, cursor=cursor)
-    rows, next_cursor = search_customers(session, me, query)
-    show = Presenter(session, me)
+    found = search_customers(session, me, query)
+    rows, next_cursor = found.rows, found.next_cursor
+    show = Presenter(session, me, found.contact_hidden_pool_ids)
     return page.render(
         "team.html",
         team=team_load(session, me, DUE_SOON_DAYS),
