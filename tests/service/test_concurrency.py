@@ -6,6 +6,7 @@ several connections) ``BEGIN IMMEDIATE`` serialises writers. The same tests run 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from highseas import clock, errors
 from highseas.customers.models import Customer, FollowUp
 from highseas.customers.service import CustomerInput, create_customer, hold_all_dedup_keys, log_followup
-from highseas.db import session_scope
+from highseas.db import make_engine, session_scope
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
 from highseas.ownership import service as ownership
@@ -86,6 +87,30 @@ def test_32_concurrent_claims_of_one_customer_one_wins(org: Org) -> None:
         assert claims == 1
         assert s.scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == winners[0].owner_id
     assert_invariants(org.engine)
+
+
+def test_the_first_claims_of_a_new_server_all_succeed_at_once(org: Org) -> None:
+    """Statements are built once per process and shared by every thread: when a new server's first
+    claims arrive together, each must still run the one statement a claim is (an ORM alias on the
+    PostgreSQL ``WITH`` of a move once compiled into a cartesian product under this race)."""
+    reps = make_reps(org, 16)
+    url = org.engine.url.render_as_string(hide_password=False)
+    for _round in range(12):
+        ids = pool_customers(org, 16)
+        ownership._move_statement.cache_clear()
+        ownership._move_and_log_statement.cache_clear()
+        fresh = make_engine(url)  # its compiled-statement cache is empty, like a new server's
+        try:
+            results = race(16, functools.partial(_claim_on, fresh, reps, ids))
+        finally:
+            fresh.dispose()
+        assert [r.owner_id if isinstance(r, Customer) else r for r in results] == [r.id for r in reps]
+    assert_invariants(org.engine)
+
+
+def _claim_on(engine: Engine, reps: list[User], ids: list[int], i: int) -> Customer:
+    with session_scope(engine) as session:
+        return ownership.claim(session, reps[i], ids[i])
 
 
 def test_capacity_5_user_claiming_20_customers_at_once_gets_exactly_5(org: Org) -> None:

@@ -17,9 +17,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Select, bindparam, func, literal, select, update
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy import Boolean, Integer, Select, Table, bindparam, func, literal, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate, Update
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from highseas import clock, errors
 from highseas.auth.permissions import Action, can, can_see_customer, ensure
@@ -150,7 +151,7 @@ def move_ownership(
             "actor": actor_id,
             "reason": reason,
         } | _due_parameters(customer, rules, now)
-        moved = session.scalars(statement, parameters).one_or_none()
+        moved: Customer | None = session.scalars(statement, parameters).one_or_none()
         if moved is not None:
             break
         session.refresh(customer)
@@ -203,6 +204,45 @@ def _due_parameters(customer: Customer, rules: list[policy.RuleSpec] | None, now
 @cache
 def _move_statement(releasing: bool, owned: bool) -> ReturningUpdate[Customer]:
     """The compare-and-set UPDATE of :func:`move_ownership`, one per kind of move, built once."""
+    return (
+        _move_update(Customer, releasing, owned)
+        .returning(Customer)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+@cache
+def _move_and_log_statement(releasing: bool, owned: bool) -> ExecutableReturnsRows:
+    """:func:`_move_statement` and the event it calls for as one PostgreSQL statement (a
+    data-modifying ``WITH``): a round trip less on every claim. The event is appended only if the
+    UPDATE applied, from the row it returns.
+
+    Plain Core inside, read into a :class:`Customer` through ``from_statement``: an ORM entity
+    aliased onto the ``WITH`` was seen to compile into a cartesian product under concurrent first use.
+    """
+    customers = table_of(Customer)
+    moved = _move_update(customers, releasing, owned).returning(*customers.c).cte("moved")
+    events = table_of(OwnershipEvent)
+    logged = events.insert().from_select(
+        ["customer_id", "kind", "from_user_id", "to_user_id", "pool_id", "actor_id", "reason", "at", "seq"],
+        select(
+            moved.c.id,
+            bindparam("event_kind", type_=events.c.kind.type),
+            bindparam("old_owner", type_=Integer),
+            moved.c.owner_id,
+            moved.c.pool_id,
+            bindparam("actor", type_=Integer),
+            bindparam("reason", type_=events.c.reason.type),
+            moved.c.updated_at,
+            moved.c.record_seq,
+        ),
+    )
+    row = select(*moved.c).add_cte(logged.cte("logged"))
+    return select(Customer).from_statement(row).execution_options(populate_existing=True)
+
+
+def _move_update(target: type[Customer] | Table, releasing: bool, owned: bool) -> Update:
+    """The UPDATE of one move, on the mapped class (ORM) or on its table (Core)."""
     c = Customer
     instant = c.updated_at.type
     moved_at = bindparam("moved_at", type_=instant)
@@ -229,39 +269,9 @@ def _move_statement(releasing: bool, owned: bool) -> ReturningUpdate[Customer]:
     else:
         values |= {"claimed_at": moved_at}
     return (
-        update(c)
+        update(target)
         .where(c.id == bindparam("customer"), owner_test, c.deleted_at.is_(None), *as_read)
         .values(values)
-        .returning(c)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-
-
-@cache
-def _move_and_log_statement(releasing: bool, owned: bool) -> Select[Customer]:
-    """:func:`_move_statement` and the event it calls for as one PostgreSQL statement (a
-    data-modifying ``WITH``): a round trip less on every claim. The event is appended only if the
-    UPDATE applied, from the row it returns."""
-    moved = _move_statement(releasing, owned).cte("moved")
-    events = table_of(OwnershipEvent)
-    logged = events.insert().from_select(
-        ["customer_id", "kind", "from_user_id", "to_user_id", "pool_id", "actor_id", "reason", "at", "seq"],
-        select(
-            moved.c.id,
-            bindparam("event_kind", type_=events.c.kind.type),
-            bindparam("old_owner", type_=Integer),
-            moved.c.owner_id,
-            moved.c.pool_id,
-            bindparam("actor", type_=Integer),
-            bindparam("reason", type_=events.c.reason.type),
-            moved.c.updated_at,
-            moved.c.record_seq,
-        ),
-    )
-    return (
-        select(aliased(Customer, moved))
-        .add_cte(logged.cte("logged"))
-        .execution_options(populate_existing=True)
     )
 
 
