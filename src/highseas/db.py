@@ -13,7 +13,7 @@ import json
 import os
 import select
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -152,10 +152,14 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine) -> AbstractContextManager[Session]:
     """One transaction: commit when the block ends, roll back if it raises."""
-    session = sessionmaker(engine, expire_on_commit=False)()
+    return committed(sessionmaker(engine, expire_on_commit=False)())
+
+
+@contextmanager
+def committed(session: Session) -> Iterator[Session]:
+    """Commit ``session`` when the block ends, roll it back if the block raises; close it either way."""
     try:
         yield session
         session.commit()

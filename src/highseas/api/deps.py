@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from highseas import errors
 from highseas.auth.service import user_for_token
+from highseas.db import committed
 from highseas.org.models import User
 from highseas.validation import MAX_INT
 
@@ -162,18 +163,11 @@ def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
         if session is None:
             return endpoint(**kwargs)
-        try:
+        with committed(session):
             for name, value in kwargs.items():
                 if isinstance(value, _Bearer):
                     kwargs[name] = value.user(session)
-            result = endpoint(**kwargs)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-        return result
+            return endpoint(**kwargs)
 
     return run
 
