@@ -271,3 +271,23 @@ def test_a_password_change_keeps_this_session_and_ends_the_others(site: Site) ->
     assert elsewhere.get("/mine", follow_redirects=False).status_code == 303
     again = site.visitor().submit("/login", "/login", {"username": "rep", "password": "new harbour lights"})
     assert 'action="/logout"' in again.text
+
+
+def test_the_pool_page_narrows_by_region_industry_source_and_days_in_pool(site: Site) -> None:
+    _pool_customer(site, "老客户甲", region="浙江", industry="制造", source="展会")
+    clock.advance(timedelta(days=10))
+    _pool_customer(site, "新客户乙", region="浙江", industry="零售", source="展会")
+    _pool_customer(site, "新客户丙", region="江苏", industry="制造", source="官网")
+    rep = site.as_("rep")
+
+    def listed(query: str) -> set[str]:
+        page = rep.get(f"/pool?{query}").text
+        return {name for name in ("老客户甲", "新客户乙", "新客户丙") if name in page}
+
+    assert listed("region=浙江") == {"老客户甲", "新客户乙"}
+    assert listed("industry=制造") == {"老客户甲", "新客户丙"}
+    assert listed("source=官网") == {"新客户丙"}
+    assert listed("region=浙江&industry=制造") == {"老客户甲"}
+    assert listed("days=7") == {"老客户甲"}
+    assert listed("days=0") == {"老客户甲", "新客户乙", "新客户丙"}
+    assert listed("days=11") == set()

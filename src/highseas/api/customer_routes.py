@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import Row, select
@@ -40,20 +40,18 @@ router = APIRouter(prefix="/customers", tags=["customers"], route_class=OneThrea
 class Presenter:
     """Turns customers into API bodies for one viewer, hiding contact details they may not see."""
 
-    def __init__(self, session: Session, viewer: User, hidden_pools: set[int] | None = None) -> None:
+    def __init__(self, session: Session, viewer: User) -> None:
         self.session = session
         self.viewer = viewer
-        if hidden_pools is not None:
-            self.hidden_pools = hidden_pools
 
     @cached_property
     def hidden_pools(self) -> set[int]:
-        """:func:`contact_hidden_pool_ids` of the viewer, unless the caller has read them already.
-
-        Only unowned customers can hide their contacts: most responses never need this query."""
+        """:func:`contact_hidden_pool_ids` of the viewer. Only unowned customers can hide their
+        contacts, and a listed row says itself: most responses never need this query."""
         return contact_hidden_pool_ids(self.session, self.viewer)
 
-    def __call__(self, c: Customer | CustomerRow) -> CustomerOut:
+    def fields(self, c: Customer | CustomerRow) -> dict[str, Any]:
+        """The body of one customer, to validate as a :class:`CustomerOut`."""
         # A row hands over its columns at once (``Row._asdict`` would look their names up again for
         # every row); reading 27 attributes one by one, or ``model_construct``, costs several times
         # pydantic's own validation of a dict.
@@ -61,17 +59,19 @@ class Presenter:
             fields = dict(zip(CUSTOMER_ROW_FIELDS, c, strict=True))
         else:
             fields = {name: getattr(c, name) for name in _STORED}
-        # Tested for an owner first so that ``hidden_pools`` is only read when it can matter.
-        shown = c.owner_id is not None or contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
-        fields |= {
-            "stage": c.stage.value,
-            "tags": c.tags or [],
-            "custom_fields": c.custom_fields or {},
-            "contact_hidden": not shown,
-        }
-        if not shown:
+            # Tested for an owner first so that ``hidden_pools`` is only read when it can matter.
+            fields["contact_hidden"] = c.owner_id is None and not contacts_shown(
+                c.owner_id, c.pool_id, self.hidden_pools
+            )
+        fields["stage"] = c.stage.value
+        fields["tags"] = c.tags or []
+        fields["custom_fields"] = c.custom_fields or {}
+        if fields["contact_hidden"]:
             fields |= {"phone": None, "email": None, "wechat": None}
-        return CustomerOut.model_validate(fields)
+        return fields
+
+    def __call__(self, c: Customer | CustomerRow) -> CustomerOut:
+        return CustomerOut.model_validate(self.fields(c))
 
 
 _STORED = tuple(name for name in CustomerOut.model_fields if name != "contact_hidden")
@@ -107,9 +107,12 @@ def list_customers(
 ) -> Response:
     query = CustomerQuery(view, pool_id, grade, q, due_within_days, limit, cursor)
     found = search_customers(session, user, query)
-    show = Presenter(session, user, found.contact_hidden_pool_ids)
-    page = CustomerPage.model_construct(items=[show(c) for c in found.rows], next_cursor=found.next_cursor)
-    # The hot list path: serialise once, without FastAPI validating the page a second time.
+    show = Presenter(session, user)
+    # The hot list path: the page validated in one call and serialised once, without FastAPI
+    # validating it a second time.
+    page = CustomerPage.model_validate(
+        {"items": [show.fields(c) for c in found.rows], "next_cursor": found.next_cursor}
+    )
     return Response(page.model_dump_json(), media_type="application/json")
 
 

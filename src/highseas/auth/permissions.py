@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from highseas import errors
@@ -18,7 +18,14 @@ from highseas.customers.models import Customer
 from highseas.org.models import Role, User
 from highseas.org.service import department_subtree, get_user, manages
 from highseas.pools.models import Pool
-from highseas.pools.service import contacts_hidden_clause, is_pool_admin, is_pool_member, visible_pool_ids
+from highseas.pools.service import (
+    contacts_hidden_clause,
+    is_pool_admin,
+    is_pool_member,
+    managed_users_query,
+    visible_pool_ids,
+    visible_pools_query,
+)
 
 
 class Action(StrEnum):
@@ -34,7 +41,7 @@ Target = Customer | Pool | User | None
 
 
 def can(session: Session, actor: User, action: Action, target: Target = None, to: User | None = None) -> bool:
-    """The one place that decides who may do what; :func:`visible_customers` is its SQL twin."""
+    """The one place that decides who may do what; :func:`visible_customers_clause` is its SQL twin."""
     if actor.role is Role.ADMIN:
         return True
     if isinstance(target, Customer):
@@ -101,24 +108,25 @@ def ensure(session: Session, actor: User, action: Action, target: Target = None,
         raise errors.Forbidden(f"you may not {doing}")
 
 
-def visible_customers(session: Session, actor: User, pool_ids: set[int] | None = None) -> ColumnElement[bool]:
-    """The SQL twin of ``can(…, Action.VIEW, customer)``: the customers ``actor`` may see at all."""
-    if actor.role is Role.ADMIN:
+@cache
+def visible_customers_clause(role: Role) -> ColumnElement[bool]:
+    """The SQL twin of ``can(…, Action.VIEW, customer)``: the customers a viewer of ``role`` may
+    see at all, run with :func:`~highseas.pools.service.viewer_parameters`."""
+    if role is Role.ADMIN:
         return true()
-    if pool_ids is None:
-        pool_ids = visible_pool_ids(session, actor)
-    in_visible_pool = and_(Customer.owner_id.is_(None), Customer.pool_id.in_(pool_ids))
-    clauses: list[ColumnElement[bool]] = [Customer.owner_id == actor.id, in_visible_pool]
-    if actor.role is Role.MANAGER:
-        clauses.append(Customer.owner_id.in_(managed_user_ids(session, actor)))
+    in_visible_pool = and_(Customer.owner_id.is_(None), Customer.pool_id.in_(visible_pools_query(role)))
+    clauses: list[ColumnElement[bool]] = [Customer.owner_id == bindparam("user_id"), in_visible_pool]
+    if role is Role.MANAGER:
+        clauses.append(Customer.owner_id.in_(managed_users_query(role)))
     return or_(*clauses)
 
 
 def managed_user_ids(session: Session, actor: User) -> Select[int]:
     """Users of the actor's department subtree (everyone, for an admin), as a subquery."""
+    users = managed_users_query(actor.role)
     if actor.role is Role.ADMIN:
-        return select(User.id)
-    return select(User.id).where(User.department_id.in_(department_subtree(session, actor.department_id)))
+        return users
+    return users.params(subtree=sorted(department_subtree(session, actor.department_id)))
 
 
 def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
@@ -131,6 +139,15 @@ def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:
 @cache
 def _contact_hidden_pools_query() -> Select[int]:
     return select(Pool.id).where(contacts_hidden_clause())
+
+
+@cache
+def customer_contacts_hidden(role: Role) -> ColumnElement[bool]:
+    """The SQL twin of ``not contacts_shown(…)``, for a viewer of ``role``, run with the
+    ``user_id`` parameter: whether a customer's contact details are hidden from them."""
+    if role is Role.ADMIN:
+        return false()
+    return and_(Customer.owner_id.is_(None), Customer.pool_id.in_(_contact_hidden_pools_query()))
 
 
 def contacts_shown(owner_id: int | None, pool_id: int, hidden_pool_ids: set[int]) -> bool:

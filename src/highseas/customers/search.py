@@ -7,18 +7,19 @@ import binascii
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.permissions import managed_user_ids, visible_customers
+from highseas.auth.permissions import customer_contacts_hidden, visible_customers_clause
 from highseas.customers.models import Customer
 from highseas.db import from_micros, table_of, to_micros
 from highseas.org.models import Role, User
 from highseas.ownership.policy import DAY
-from highseas.pools.service import pool_sight
+from highseas.pools.service import managed_users_query, viewer_parameters, visible_pools_query
 
 MAX_PAGE = 200
 _DIGITS = re.compile(r"\D")
@@ -61,105 +62,150 @@ def decode_cursor(cursor: str) -> int:
         raise errors.InvalidInput("cursor", "is not a cursor this API returned") from None
 
 
-def _view_filter(
-    session: Session, actor: User, query: CustomerQuery, pool_ids: set[int]
-) -> ColumnElement[bool]:
-    if query.view is View.MINE:
-        return Customer.owner_id == actor.id
-    if query.view is View.POOL:
-        return and_(Customer.owner_id.is_(None), Customer.pool_id.in_(pool_ids))
-    if query.view is View.TEAM:
-        if actor.role is Role.SALES:
+def _view_filter(view: View, role: Role) -> ColumnElement[bool]:
+    if view is View.MINE:
+        return Customer.owner_id == bindparam("user_id")
+    if view is View.POOL:
+        return and_(Customer.owner_id.is_(None), Customer.pool_id.in_(visible_pools_query(role)))
+    if view is View.TEAM:
+        if role is Role.SALES:
             raise errors.Forbidden("the team view is for managers and admins")
-        return Customer.owner_id.in_(managed_user_ids(session, actor))
-    if actor.role is not Role.ADMIN:
+        return Customer.owner_id.in_(managed_users_query(role))
+    if role is not Role.ADMIN:
         raise errors.Forbidden("the all view is for admins")
     return Customer.id.is_not(None)
 
 
-def _search_filter(q: str, hidden: set[int]) -> ColumnElement[bool]:
-    """Name and company always; contact fields only where this caller may see them (``hidden``:
-    the pools hiding their unowned customers' contacts from the caller)."""
-    text = q.strip()
+def _search_filter(phone_digits: bool, contacts_hidden: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Name and company always; contact fields only where the viewer may see them. Run with
+    :func:`_search_parameters`."""
     matches: list[ColumnElement[bool]] = [
-        Customer.name.icontains(text, autoescape=True),
-        Customer.company.icontains(text, autoescape=True),
+        Customer.name.icontains(bindparam("q_like"), escape=_LIKE_ESCAPE),
+        Customer.company.icontains(bindparam("q_like"), escape=_LIKE_ESCAPE),
     ]
     contact: list[ColumnElement[bool]] = [
-        Customer.email_key.contains(text.lower(), autoescape=True),
-        Customer.wechat == text,
+        Customer.email_key.contains(bindparam("q_email_like"), escape=_LIKE_ESCAPE),
+        Customer.wechat == bindparam("q"),
     ]
+    if phone_digits:
+        contact.append(Customer.phone_e164.contains(bindparam("q_digits")))
+    matches.append(and_(or_(*contact), not_(contacts_hidden)))
+    return or_(*matches)
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matched as typed inside a LIKE pattern, its wildcards escaped."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _search_parameters(q: str) -> dict[str, str]:
+    text = q.strip()
+    parameters = {"q": text, "q_like": _like_literal(text), "q_email_like": _like_literal(text.lower())}
     # Phones are stored in E.164 ("+8613800138000"): match the digits typed, with an
     # international "00" prefix read as "+".
     digits = _DIGITS.sub("", text).removeprefix("00")
     if len(digits) >= 4:
-        contact.append(Customer.phone_e164.contains(digits))
-    contact_visible = or_(Customer.owner_id.is_not(None), Customer.pool_id.not_in(hidden)) if hidden else None
-    matches.append(and_(or_(*contact), contact_visible) if contact_visible is not None else or_(*contact))
-    return or_(*matches)
+        parameters["q_digits"] = digits
+    return parameters
 
 
 # A page of customers is read as plain rows, on the connection rather than through the ORM:
 # loading 50 objects costs a list request more than its query. Rows answer the same attribute
 # names as the mapped class, for the columns of CUSTOMER_ROW_FIELDS, in that order: what a list
-# shows, without the dedup keys, the reminder time and the bookkeeping, which cost decoding too.
+# shows, without the dedup keys, the reminder time and the bookkeeping, which cost decoding too,
+# and with whether the viewer may see the contact details.
 CustomerRow = Row[Any]
 _NOT_LISTED = {"phone_e164", "email_key", "company_key", "remind_at", "created_by_id", "import_batch_id"}
 _NOT_LISTED |= {"deleted_at", "record_seq"}
 _CUSTOMER_COLUMNS = tuple(c for c in table_of(Customer).c if c.key not in _NOT_LISTED)
-CUSTOMER_ROW_FIELDS = tuple(column.key for column in _CUSTOMER_COLUMNS)
+CUSTOMER_ROW_FIELDS = (*(column.key for column in _CUSTOMER_COLUMNS), "contact_hidden")
+
+
+@dataclass(frozen=True)
+class _PageShape:
+    """What the statement of a page depends on: the viewer's role, the view and which filters
+    are set. Their values are its parameters, so each shape is built (and compiled) once."""
+
+    role: Role
+    view: View
+    filters: frozenset[str]
+
+
+_FILTERS: dict[str, ColumnElement[bool]] = {
+    "pool_id": Customer.pool_id == bindparam("pool_id"),
+    "grade": Customer.grade == bindparam("grade"),
+    "region": Customer.region == bindparam("region"),
+    "industry": Customer.industry == bindparam("industry"),
+    "source": Customer.source == bindparam("source"),
+    # An unowned customer entered its pool when it was last released or recycled, or created.
+    "entered_before": and_(
+        Customer.owner_id.is_(None),
+        func.coalesce(Customer.released_at, Customer.created_at) <= bindparam("entered_before"),
+    ),
+    "due_before": Customer.due_at <= bindparam("due_before"),
+    "after_id": Customer.id > bindparam("after_id"),
+}
+
+
+@cache
+def _page_statement(shape: _PageShape) -> Select[Any]:
+    """The page query of ``shape``, run with the viewer's :func:`viewer_parameters` and the
+    filters' values: the viewer's pools are subqueries of it, not a round trip of their own."""
+    contacts_hidden = customer_contacts_hidden(shape.role)
+    conditions = [
+        Customer.deleted_at.is_(None),
+        visible_customers_clause(shape.role),
+        _view_filter(shape.view, shape.role),
+        *(_FILTERS[name] for name in sorted(shape.filters & _FILTERS.keys())),
+    ]
+    if "q" in shape.filters:
+        conditions.append(_search_filter("q_digits" in shape.filters, contacts_hidden))
+    return (
+        select(*_CUSTOMER_COLUMNS, contacts_hidden.label("contact_hidden"))
+        .where(*conditions)
+        .order_by(Customer.id)
+        .limit(bindparam("page_size"))
+    )
 
 
 @dataclass
 class FoundCustomers:
     rows: list[CustomerRow]
     next_cursor: str | None
-    contact_hidden_pool_ids: set[int]
-    """Read with the visible pools, for showing the rows (:class:`highseas.pools.service.PoolSight`)."""
 
 
 def search_customers(session: Session, actor: User, query: CustomerQuery) -> FoundCustomers:
     if not 1 <= query.limit <= MAX_PAGE:
         raise errors.InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
-    sight = pool_sight(session, actor)
-    pool_ids = sight.visible
-    conditions = [
-        Customer.deleted_at.is_(None),
-        visible_customers(session, actor, pool_ids),
-        _view_filter(session, actor, query, pool_ids),
-    ]
-    if query.pool_id is not None:
-        conditions.append(Customer.pool_id == query.pool_id)
-    if query.grade is not None:
-        conditions.append(Customer.grade == query.grade)
-    if query.q:
-        conditions.append(_search_filter(query.q, sight.contact_hidden))
-    for column, value in (
-        (Customer.region, query.region),
-        (Customer.industry, query.industry),
-        (Customer.source, query.source),
-    ):
-        if value:
-            conditions.append(column == value)
+    values: dict[str, object] = {
+        "pool_id": query.pool_id,
+        "grade": query.grade,
+        "region": query.region or None,
+        "industry": query.industry or None,
+        "source": query.source or None,
+    }
     if query.min_days_in_pool is not None:
         if query.min_days_in_pool < 0:
             raise errors.InvalidInput("min_days_in_pool", "must not be negative")
-        # An unowned customer entered its pool when it was last released or recycled, or created.
-        entered = func.coalesce(Customer.released_at, Customer.created_at)
-        conditions.append(
-            and_(Customer.owner_id.is_(None), entered <= clock.now() - query.min_days_in_pool * DAY)
-        )
+        values["entered_before"] = clock.now() - query.min_days_in_pool * DAY
     if query.due_within_days is not None:
         if query.due_within_days < 0:
             raise errors.InvalidInput("due_within_days", "must not be negative")
-        conditions.append(Customer.due_at <= clock.now() + query.due_within_days * DAY)
+        values["due_before"] = clock.now() + query.due_within_days * DAY
     if query.cursor:
-        conditions.append(Customer.id > decode_cursor(query.cursor))
-    page = select(*_CUSTOMER_COLUMNS).where(*conditions).order_by(Customer.id).limit(query.limit + 1)
-    rows = list(session.connection().execute(page).all())
+        values["after_id"] = decode_cursor(query.cursor)
+    if query.q:
+        values |= _search_parameters(query.q)
+    values = {name: value for name, value in values.items() if value is not None}
+    statement = _page_statement(_PageShape(actor.role, query.view, frozenset(values)))
+    parameters = viewer_parameters(session, actor) | values | {"page_size": query.limit + 1}
+    rows = list(session.connection().execute(statement, parameters).all())
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
-    return FoundCustomers(rows, encode_cursor(rows[-1].id) if has_more else None, sight.contact_hidden)
+    return FoundCustomers(rows, encode_cursor(rows[-1].id) if has_more else None)
 
 
 def encode_due_cursor(customer: Customer) -> str:

@@ -1,6 +1,6 @@
 """Exporting a pool's or a user's customers to CSV or XLSX, as the exporting user may see them.
 
-The rows are those :func:`~highseas.auth.permissions.visible_customers` lets the actor see; contact
+The rows are those :func:`~highseas.auth.permissions.visible_customers_clause` lets the actor see; contact
 details hidden from them (an unowned customer of a pool that hides contacts) are left empty; and
 every export is written to the audit trail: who, what, how many rows.
 """
@@ -27,12 +27,13 @@ from highseas.auth.permissions import (
     can,
     contact_hidden_pool_ids,
     contacts_shown,
-    visible_customers,
+    visible_customers_clause,
     visible_pool,
 )
 from highseas.customers.models import Customer
 from highseas.org.models import User
 from highseas.pools.models import Pool
+from highseas.pools.service import viewer_parameters
 
 # The import reads these headers back as the same fields (the others become custom fields).
 COLUMNS = (
@@ -70,11 +71,11 @@ def _rows(session: Session, actor: User, where: ColumnElement[bool]) -> Iterator
     owner_names: dict[int, str] = {}
     query = (
         select(Customer)
-        .where(where, Customer.deleted_at.is_(None), visible_customers(session, actor))
+        .where(where, Customer.deleted_at.is_(None), visible_customers_clause(actor.role))
         .order_by(Customer.id)
         .execution_options(yield_per=2000)
     )
-    for c in session.scalars(query):
+    for c in session.scalars(query, viewer_parameters(session, actor)):
         shown = contacts_shown(c.owner_id, c.pool_id, hidden)
         if c.owner_id is not None and c.owner_id not in owner_names:
             owner = session.get(User, c.owner_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CompoundSelect,
     Select,
@@ -19,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    or_,
     select,
     union,
 )
@@ -136,10 +136,13 @@ def member_pools_query() -> CompoundSelect[int]:
     return union(*_membership_selects())
 
 
+def _administered_pools_select() -> Select[int]:
+    return select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
+
+
 @cache
 def _member_or_admin_pools_query() -> CompoundSelect[int]:
-    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
-    return union(*_membership_selects(), administered)
+    return union(*_membership_selects(), _administered_pools_select())
 
 
 def member_pool_ids(session: Session, user: User) -> set[int]:
@@ -149,6 +152,16 @@ def member_pool_ids(session: Session, user: User) -> set[int]:
 
 def membership_parameters(user: User) -> dict[str, int | None]:
     return {"user_id": user.id, "department_id": user.department_id}
+
+
+def viewer_parameters(session: Session, user: User) -> dict[str, object]:
+    """The parameters of :func:`visible_pools_query`, :func:`contacts_hidden_clause` and
+    :func:`managed_users_query` for ``user``: who they are and, for a manager, their department
+    subtree (read here, in the one query the org tree takes)."""
+    parameters: dict[str, object] = {**membership_parameters(user)}
+    if user.role is Role.MANAGER:
+        parameters["subtree"] = sorted(department_subtree(session, user.department_id))
+    return parameters
 
 
 def is_pool_member(session: Session, user: User, pool_id: int) -> bool:
@@ -162,72 +175,46 @@ def is_pool_admin(session: Session, user: User, pool_id: int) -> bool:
     )
 
 
+@cache
+def managed_users_query(role: Role) -> Select[int]:
+    """The users a manager manages (their department subtree's), everyone for an admin, run with
+    :func:`viewer_parameters` or with ``subtree`` bound."""
+    if role is Role.ADMIN:
+        return select(User.id)
+    return select(User.id).where(User.department_id.in_(bindparam("subtree", expanding=True)))
+
+
+@cache
+def visible_pools_query(role: Role) -> Select[int] | CompoundSelect[int]:
+    """The ids of the pools a user of ``role`` sees, run with :func:`viewer_parameters`: admins see
+    every pool; others the pools they belong to or administer, and managers also the pools shared
+    with any department or user of their subtree.
+
+    Built once per role, so that a customer list can carry it as a subquery at no building cost."""
+    if role is Role.ADMIN:
+        return select(Pool.id)
+    if role is not Role.MANAGER:
+        return _member_or_admin_pools_query()
+    subtree: BindParameter[int] = bindparam("subtree", expanding=True)
+    shared_with_departments = select(PoolMemberDepartment.pool_id).where(
+        PoolMemberDepartment.department_id.in_(subtree)
+    )
+    shared_with_users = select(PoolMemberUser.pool_id).where(
+        PoolMemberUser.user_id.in_(managed_users_query(role))
+    )
+    return union(
+        *_membership_selects(), _administered_pools_select(), shared_with_departments, shared_with_users
+    )
+
+
 def visible_pool_ids(session: Session, user: User) -> set[int]:
-    """Admins see every pool; others the pools they belong to or administer, and managers also
-    the pools shared with any department or user of their subtree."""
-    if user.role is Role.ADMIN:
-        return set(session.scalars(select(Pool.id)))
-    # One round trip for what every role has: the pools they belong to or administer.
-    visible = set(session.scalars(_member_or_admin_pools_query(), membership_parameters(user)))
-    return visible | _subtree_pool_ids(session, user)
-
-
-def _subtree_pool_ids(session: Session, user: User) -> set[int]:
-    """For a manager, the pools shared with a department or user of their subtree."""
-    if user.role is not Role.MANAGER:
-        return set()
-    subtree = department_subtree(session, user.department_id)
-    shared = set(
-        session.scalars(
-            select(PoolMemberDepartment.pool_id).where(PoolMemberDepartment.department_id.in_(subtree))
-        )
-    )
-    return shared | set(
-        session.scalars(
-            select(PoolMemberUser.pool_id)
-            .join(User, User.id == PoolMemberUser.user_id)
-            .where(User.department_id.in_(subtree))
-        )
-    )
+    return set(session.scalars(visible_pools_query(user.role), viewer_parameters(session, user)))
 
 
 def contacts_hidden_clause() -> ColumnElement[bool]:
     """Pools whose unowned customers' contact details the user of the ``user_id`` parameter may
     not see: those that hide them, unless the user administers the pool."""
-    administered = select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
-    return and_(Pool.hide_contact.is_(True), Pool.id.not_in(administered))
-
-
-@dataclass(frozen=True)
-class PoolSight:
-    """What a customer list needs to know of its viewer's pools, read together."""
-
-    visible: set[int]
-    """:func:`visible_pool_ids`"""
-    contact_hidden: set[int]
-    """:func:`highseas.auth.permissions.contact_hidden_pool_ids`"""
-
-
-def pool_sight(session: Session, user: User) -> PoolSight:
-    """The visible and the contact-hiding pools in the round trip that :func:`visible_pool_ids`
-    takes alone (plus a manager's subtree)."""
-    if user.role is Role.ADMIN:
-        return PoolSight(visible=set(session.scalars(select(Pool.id))), contact_hidden=set())
-    visible: set[int] = set()
-    hidden: set[int] = set()
-    for pool_id, is_visible, is_hidden in session.execute(_sight_query(), membership_parameters(user)):
-        if is_visible:
-            visible.add(pool_id)
-        if is_hidden:
-            hidden.add(pool_id)
-    return PoolSight(visible | _subtree_pool_ids(session, user), hidden)
-
-
-@cache
-def _sight_query() -> Select[int, bool, bool]:
-    mine = Pool.id.in_(_member_or_admin_pools_query())
-    hidden = contacts_hidden_clause()
-    return select(Pool.id, mine, hidden).where(or_(mine, hidden))
+    return and_(Pool.hide_contact.is_(True), Pool.id.not_in(_administered_pools_select()))
 
 
 def normalise_grades(grades: Iterable[str] | None) -> str | None:

@@ -96,7 +96,7 @@ def pool_page(
     }
     found = search_customers(session, me, query)
     rows, next_cursor = found.rows, found.next_cursor
-    show = Presenter(session, me, found.contact_hidden_pool_ids)
+    show = Presenter(session, me)
     given = {k: v for k, v in filters.items() if v is not None}
     return page.render(
         "pool.html",

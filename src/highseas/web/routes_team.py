@@ -24,7 +24,7 @@ def team(page: SignedIn, cursor: str | None = None) -> Response:
     query = CustomerQuery(view=View.TEAM, due_within_days=DUE_SOON_DAYS, limit=50, cursor=cursor)
     found = search_customers(session, me, query)
     rows, next_cursor = found.rows, found.next_cursor
-    show = Presenter(session, me, found.contact_hidden_pool_ids)
+    show = Presenter(session, me)
     return page.render(
         "team.html",
         team=team_load(session, me, DUE_SOON_DAYS),
