@@ -216,7 +216,7 @@ def _wait_until_blocked(engine: Engine, thread: threading.Thread) -> None:
     so there we give the thread a moment to reach its busy wait)."""
     if engine.dialect.name != "postgresql":
         thread.join(timeout=0.5)
-        assert thread.is_alive(), "the sweep should be waiting for the follow-up's write lock"
+        assert thread.is_alive(), "the thread should be waiting for the other transaction's lock"
         return
     query = text(
         "SELECT count(*) FROM pg_stat_activity"
@@ -227,7 +227,12 @@ def _wait_until_blocked(engine: Engine, thread: threading.Thread) -> None:
             if connection.execute(query).scalar():
                 return
         thread.join(timeout=0.05)
-    pytest.fail("the sweep never waited for the follow-up's row lock")
+    pytest.fail("the thread never waited for the other transaction's lock")
+
+
+def _needs_postgresql(org: Org) -> None:
+    if org.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: every writing transaction already holds the single writer lock")
 
 
 def test_daily_claim_limit_holds_under_concurrent_claims(org: Org) -> None:
@@ -265,8 +270,7 @@ def test_concurrent_creates_of_one_real_customer_keep_exactly_one(org: Org) -> N
 
 
 def test_a_create_waits_while_an_import_holds_the_dedup_keys(org: Org) -> None:
-    if org.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite: every writing transaction already holds the single writer lock")
+    _needs_postgresql(org)
     with session_scope(org.engine) as importing:
         hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
         with org.session() as creating:
@@ -276,3 +280,51 @@ def test_a_create_waits_while_an_import_holds_the_dedup_keys(org: Org) -> None:
                 create_customer(creating, org.rep, data, org.company_pool.id, True)
     # Once the import has committed, the same create goes through.
     assert org.run(create_customer, org.rep, data, org.company_pool.id, True).phone_e164 == "+8613900001111"
+
+
+def _days_to_drop(org: Org, customer_id: int) -> int:
+    with org.session() as s:
+        customer = s.get_one(Customer, customer_id)
+        assert customer.due_at is not None and customer.claimed_at is not None
+        return (customer.due_at - customer.claimed_at).days
+
+
+def test_a_rule_edit_waits_for_a_claim_in_flight_then_dates_it_by_the_new_rule(org: Org) -> None:
+    _needs_postgresql(org)
+    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
+    (customer_id,) = pool_customers_of(org, org.company_pool.id, 1)
+    claiming = org.session()
+    ownership.claim(claiming, org.rep, customer_id)  # read the 30-day rule; not committed yet
+    editor = threading.Thread(
+        target=org.run, args=(add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))
+    )
+    editor.start()
+    _wait_until_blocked(org.engine, editor)
+    claiming.commit()
+    claiming.close()
+    editor.join(timeout=60)
+    assert not editor.is_alive()
+    # The edit recomputed the claimed customer once the claim had committed: its 10 days apply.
+    assert _days_to_drop(org, customer_id) == 10
+
+
+def test_a_claim_waiting_for_a_rule_edit_dates_the_customer_by_the_new_rule(org: Org) -> None:
+    _needs_postgresql(org)
+    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
+    (customer_id,) = pool_customers_of(org, org.company_pool.id, 1)
+    editing = org.session()
+    add_rule(editing, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))  # not committed yet
+    claimer = threading.Thread(target=org.run, args=(ownership.claim, org.rep, customer_id))
+    claimer.start()
+    _wait_until_blocked(org.engine, claimer)
+    editing.commit()
+    editing.close()
+    claimer.join(timeout=60)
+    assert not claimer.is_alive()
+    assert _days_to_drop(org, customer_id) == 10
+
+
+def pool_customers_of(org: Org, pool_id: int, n: int) -> list[int]:
+    with session_scope(org.engine) as s:
+        data = [CustomerInput(name=f"规则客户{i}", grade="C") for i in range(n)]
+        return [create_customer(s, org.admin, d, pool_id, True).id for d in data]

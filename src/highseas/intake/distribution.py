@@ -29,6 +29,7 @@ from highseas.customers.queries import count_owned
 from highseas.db import table_of
 from highseas.org.models import User
 from highseas.ownership.due import refresh_due_dates
+from highseas.ownership.locks import hold_rules
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.ownership.service import capacity_of, lock_users, receiving_user
 
@@ -129,6 +130,7 @@ def distribute(
     # Users first, then customers, as every other transition does: a claim holding its user's lock
     # and waiting for a customer this distribution holds would otherwise deadlock with it.
     locked, settings = lock_users(session, user_ids)
+    hold_rules(session, pool_id)
     candidates = list(session.scalars(query.limit(count).with_for_update(skip_locked=True)))
     result = Distribution(requested=count, matching=len(candidates))
     if not candidates:  # all taken meanwhile

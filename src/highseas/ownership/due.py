@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from highseas.customers.models import Customer
 from highseas.db import DAY_MICROS, table_of
+from highseas.ownership.locks import hold_rules
 from highseas.ownership.policy import CustomerClock, RuleSpec, due_date
 from highseas.pools.models import RecycleRule, RuleKind
 
@@ -55,6 +56,9 @@ def rule_spec(columns: tuple[Any, ...]) -> RuleSpec:
 
 
 def rule_specs(session: Session, pool_id: int) -> list[RuleSpec]:
+    """The pool's rules, held (:func:`~highseas.ownership.locks.hold_rules`) until the caller's
+    transaction ends, so that the due dates worked out from them stay right."""
+    hold_rules(session, pool_id)
     return [rule_spec(tuple(row)) for row in session.execute(_rules_query(), {"pool_id": pool_id})]
 
 
@@ -142,6 +146,7 @@ def refresh_due_dates(session: Session, *where: ColumnElement[bool]) -> None:
     session.flush()
     c = _customers
     owned = and_(c.c.owner_id.is_not(None), c.c.deleted_at.is_(None), *where)
+    hold_rules(session, select(c.c.pool_id).where(owned).distinct())
     session.execute(update(c).where(owned).values(due_values()))
     expire_loaded_customers(session)
 

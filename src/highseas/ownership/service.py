@@ -4,7 +4,8 @@ Each follows one recipe, in the caller's transaction:
 1. read the customer and decide what the actor may know (``not_found`` before any hint);
 2. lock the user rows whose counts must hold (capacity, daily limit, lock cap), in id order so two
    transitions never wait on each other in a cycle (a claim locks its claimer in the read of step 1,
-   one round trip fewer on the busiest path);
+   one round trip fewer on the busiest path), then hold the pool's recycle rules shared
+   (:func:`~highseas.ownership.locks.hold_rules`) before reading them or locking a customer row;
 3. check the pure rules of :mod:`highseas.ownership.policy` against counts read under that lock;
 4. compare-and-set the owner (``UPDATE … WHERE owner_id IS <expected>``): a concurrent change makes
    the row count 0 and the transition fails cleanly instead of overwriting;
@@ -32,6 +33,7 @@ from highseas.customers.queries import (
     count_owned,
     get_live_customer,
     last_lost_at,
+    owned_count_query,
 )
 from highseas.db import is_postgresql, table_of
 from highseas.org.models import CompanySettings, User
@@ -46,6 +48,7 @@ from highseas.ownership.due import (
     rule_specs,
 )
 from highseas.ownership.events import record_event
+from highseas.ownership.locks import hold_rules, rules_lock
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.models import Pool, RecycleRule
 from highseas.pools.service import (
@@ -285,31 +288,43 @@ def _already_owned() -> errors.AlreadyOwned:
 
 
 @cache
-def _claim_target_query() -> Select[Customer, Pool, bool, User, CompanySettings, *tuple[Any, ...]]:
+def _claim_target_query(postgresql: bool) -> Select[Customer, Pool, bool, User, CompanySettings]:
     # Built once, and one round trip: the customer, its pool, whether the claimer belongs to it,
-    # the claimer's row locked and reread with the company settings (as lock_users does), and
-    # the pool's recycle rules (a row per rule; one with no rule if the pool has none).
-    return (
-        select(
-            Customer, Pool, Customer.pool_id.in_(member_pools_query()), User, CompanySettings, *RULE_COLUMNS
-        )
+    # and the claimer's row locked and reread with the company settings (as lock_users does). On
+    # PostgreSQL the same statement holds the pool's rules (locks.hold_rules), which are therefore
+    # read by the next one: this statement's snapshot may predate a rule edit it waited for.
+    query = (
+        select(Customer, Pool, Customer.pool_id.in_(member_pools_query()), User, CompanySettings)
         .join(Pool, Pool.id == Customer.pool_id)
         .join(User, User.id == bindparam("user_id"))
         .join(CompanySettings, CompanySettings.id == 1)
-        .outerjoin(RecycleRule, RecycleRule.pool_id == Pool.id)
         .where(Customer.id == bindparam("customer_id"), Customer.deleted_at.is_(None))
         .with_for_update(of=User)
         .execution_options(populate_existing=True)
+    )
+    return query.add_columns(rules_lock(Customer.pool_id)) if postgresql else query
+
+
+@cache
+def _owned_and_rules_query(won_counts: bool) -> Select[int, *tuple[Any, ...]]:
+    """How many customers of the ``user_id`` parameter count toward their capacity, beside each
+    recycle rule of the ``pool_id`` parameter's pool (one row per rule; one row if it has none)."""
+    owned = owned_count_query(won_counts).scalar_subquery()
+    one_row = select(literal(1).label("one")).subquery()
+    return (
+        select(owned)
+        .add_columns(*RULE_COLUMNS)
+        .select_from(one_row)
+        .outerjoin(RecycleRule, RecycleRule.pool_id == bindparam("pool_id"))
     )
 
 
 def claim(session: Session, actor: User, customer_id: int) -> Customer:
     parameters = membership_parameters(actor) | {"customer_id": customer_id}
-    target = session.execute(_claim_target_query(), parameters).all()
-    if not target:
+    target = session.execute(_claim_target_query(is_postgresql(session)), parameters).first()
+    if target is None:
         raise errors.NotFound(f"no customer {customer_id}")
-    customer, pool, member, me, settings = target[0][:5]
-    rules = [rule_spec(tuple(row[5:])) for row in target if row[5] is not None]
+    customer, pool, member, me, settings = target[:5]
     if customer.owner_id is not None:
         if member or can_see_customer(session, actor, customer):
             if customer.owner_id == actor.id:
@@ -330,8 +345,12 @@ def claim(session: Session, actor: User, customer_id: int) -> Customer:
     if pool.reclaim_protection_days > 0:
         lost_at = last_lost_at(session, customer.id, me.id)
         protected_until = policy.protection_ends(lost_at, pool.reclaim_protection_days)
+    counted = session.execute(
+        _owned_and_rules_query(settings.won_counts_toward_capacity), {"user_id": me.id, "pool_id": pool.id}
+    ).all()
+    rules = [rule_spec(tuple(row[1:])) for row in counted if row[1] is not None]
     policy.ensure_claim_allowed(
-        owned=count_owned(session, me.id, settings),
+        owned=counted[0][0],
         capacity=capacity_of(me, settings),
         claims_today=claims_today,
         daily_limit=pool.daily_claim_limit,
@@ -459,6 +478,8 @@ def deactivate_user(session: Session, actor: User, user_id: int, transfer_to: in
     theirs = Customer.owner_id == user_id
     kind = EventKind.TRANSFER if transfer_to is not None else EventKind.RELEASE
     session.flush()
+    receiving = Customer.owner_id.in_([user_id, transfer_to]) if transfer_to is not None else theirs
+    hold_rules(session, select(Customer.pool_id).where(receiving).distinct())
     # The leaving user's row lock stops new customers reaching them; locking their customers
     # stops a last release or follow-up of theirs from slipping between the two statements below.
     session.execute(

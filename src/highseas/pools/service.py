@@ -31,7 +31,7 @@ from highseas.db import table_of
 from highseas.org.models import Department, Role, User
 from highseas.org.service import company_settings, department_ancestry, department_subtree
 from highseas.ownership.due import refresh_due_dates
-from highseas.ownership.locks import recycle_lock
+from highseas.ownership.locks import hold_rules, recycle_lock
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule, RuleKind
 
 
@@ -254,6 +254,13 @@ def _validated_rule_fields(data: RuleInput) -> dict[str, object]:
     }
 
 
+def _lock_for_rule_change(session: Session, pool_id: int) -> None:
+    """One bulk due-date writer at a time, and no due date worked out from the pool's rules while
+    they change (:func:`~highseas.ownership.locks.hold_rules`): before any customer row is touched."""
+    recycle_lock(session)
+    hold_rules(session, pool_id, exclusive=True)
+
+
 def _apply_rule_change(session: Session, pool_id: int) -> None:
     session.flush()
     refresh_due_dates(session, Customer.pool_id == pool_id)
@@ -267,7 +274,7 @@ def add_rules(session: Session, pool_id: int, data: list[RuleInput]) -> list[Rec
     """Add several rules at once: the pool's due dates are refreshed once, not once per rule."""
     get_pool(session, pool_id)
     fields = [_validated_rule_fields(d) for d in data]
-    recycle_lock(session)
+    _lock_for_rule_change(session, pool_id)
     rules = [RecycleRule(pool_id=pool_id, **f) for f in fields]
     session.add_all(rules)
     _apply_rule_change(session, pool_id)
@@ -331,7 +338,7 @@ def preview_drops(session: Session, pool_id: int, new_rules: list[RuleInput]) ->
 def update_rule(session: Session, rule_id: int, data: RuleInput) -> RecycleRule:
     rule = get_rule(session, rule_id)
     fields = _validated_rule_fields(data)
-    recycle_lock(session)
+    _lock_for_rule_change(session, rule.pool_id)
     for name, value in fields.items():
         setattr(rule, name, value)
     _apply_rule_change(session, rule.pool_id)
@@ -341,7 +348,7 @@ def update_rule(session: Session, rule_id: int, data: RuleInput) -> RecycleRule:
 def delete_rule(session: Session, rule_id: int) -> None:
     rule = get_rule(session, rule_id)
     pool_id = rule.pool_id
-    recycle_lock(session)
+    _lock_for_rule_change(session, pool_id)
     session.execute(
         table_of(Customer).update().where(Customer.due_rule_id == rule_id).values(due_rule_id=None)
     )
