@@ -74,6 +74,14 @@ class LockCapFull(DomainError):
     status = 409
 
 
+class Busy(DomainError):
+    """Something that holds what this needs for a long while (an import's dedup check) is running:
+    nothing was done, and the same request later will go through."""
+
+    code = "busy"
+    status = 503
+
+
 class InvalidInput(DomainError):
     """Malformed or out-of-range input; ``field`` names what to fix."""
 

@@ -14,9 +14,9 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import OperationalError
 
 from highseas import clock, errors
+from highseas.customers import service as customers_service
 from highseas.customers.models import Customer, FollowUp
 from highseas.customers.service import CustomerInput, create_customer, hold_all_dedup_keys, log_followup
 from highseas.db import make_engine, session_scope
@@ -269,16 +269,19 @@ def test_concurrent_creates_of_one_real_customer_keep_exactly_one(org: Org) -> N
     assert len(phones) == len(set(phones)) == 15
 
 
-def test_a_create_waits_while_an_import_holds_the_dedup_keys(org: Org) -> None:
+def test_a_create_during_an_import_waits_a_moment_then_answers_busy(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _needs_postgresql(org)
+    monkeypatch.setattr(customers_service, "IMPORT_WAIT_MS", 50)
+    data = CustomerInput(name="导入期间新建", phone="13900001111")
     with session_scope(org.engine) as importing:
         hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
-        with org.session() as creating:
-            creating.execute(text("SET lock_timeout = '50ms'"))
-            data = CustomerInput(name="导入期间新建", phone="13900001111")
-            with pytest.raises(OperationalError, match="lock timeout"):
-                create_customer(creating, org.rep, data, org.company_pool.id, True)
-    # Once the import has committed, the same create goes through.
+        with pytest.raises(errors.Busy, match="try again"):
+            org.run(create_customer, org.rep, data, org.company_pool.id, True)
+    # Nothing of the refused create was kept; once the import has committed, it goes through.
+    with org.session() as s:
+        assert s.scalar(select(func.count()).where(Customer.name == "导入期间新建")) == 0
     assert org.run(create_customer, org.rep, data, org.company_pool.id, True).phone_e164 == "+8613900001111"
 
 

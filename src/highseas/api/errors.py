@@ -40,6 +40,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "already_owned, not_owner, capacity_full, reclaim_protected, duplicate_customer, lock_cap_full",
         422: "validation_error",
         429: "daily_limit, rate_limited",
+        503: "busy (an import is checking for duplicates: nothing was done, try again)",
     }.items()
 }
 

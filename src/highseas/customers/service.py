@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import or_, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -159,7 +161,9 @@ def _hold_dedup_keys(session: Session, keys: list[str]) -> None:
     """
     if not is_postgresql(session):
         return
-    session.execute(text("SELECT pg_advisory_xact_lock_shared(:all, 0)"), {"all": _ALL_KEYS_LOCK})
+    held = session.execute(text("SELECT pg_try_advisory_xact_lock_shared(:all, 0)"), {"all": _ALL_KEYS_LOCK})
+    if not held.scalar_one():
+        _wait_for_an_import(session)
     session.execute(
         text(
             "SELECT count(pg_advisory_xact_lock(:class, h)) FROM (SELECT DISTINCT hashtext(k) AS h "
@@ -167,6 +171,27 @@ def _hold_dedup_keys(session: Session, keys: list[str]) -> None:
         ),
         {"class": _KEY_LOCKS, "keys": keys},
     )
+
+
+IMPORT_WAIT_MS = 3_000
+"""How long a create or edit waits for an import's dedup check before answering ``busy``: an
+import of a big file holds every key for as long as it inserts, and a request waiting all that
+while would hold one of the server's worker threads (enough of them, and nothing else is served)."""
+
+
+def _wait_for_an_import(session: Session) -> None:
+    connection = session.connection()
+    before = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar_one()
+    setting = "SELECT set_config('lock_timeout', %(value)s, true)"
+    connection.exec_driver_sql(setting, {"value": f"{IMPORT_WAIT_MS}ms"})
+    try:
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:all, 0)"), {"all": _ALL_KEYS_LOCK})
+    except OperationalError as exc:
+        if isinstance(exc.orig, LockNotAvailable):
+            message = "a file is being imported and checked for duplicates; nothing was saved"
+            raise errors.Busy(f"{message}, try again in a minute") from None
+        raise
+    connection.exec_driver_sql(setting, {"value": before})
 
 
 def hold_all_dedup_keys(session: Session) -> None:

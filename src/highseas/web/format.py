@@ -88,6 +88,9 @@ ERROR_TEXTS = {
     "not_found": N_("That no longer exists, or you may not see it."),
     "rate_limited": N_("Too many failed logins. Wait 15 minutes and try again."),
     "validation_error": N_("Please check “%(field)s”: %(message)s"),
+    "busy": N_(
+        "A file is being imported and checked for duplicates. Nothing was saved: try again in a minute."
+    ),
 }
 
 
