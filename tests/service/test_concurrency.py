@@ -331,3 +331,40 @@ def pool_customers_of(org: Org, pool_id: int, n: int) -> list[int]:
     with session_scope(org.engine) as s:
         data = [CustomerInput(name=f"规则客户{i}", grade="C") for i in range(n)]
         return [create_customer(s, org.admin, d, pool_id, True).id for d in data]
+
+
+def test_a_rule_edit_waits_for_a_transaction_that_released_then_follows_up_without_deadlock(org: Org) -> None:
+    # One transaction doing several things, as the demo's simulated day does: a release locks a
+    # customer row, then a follow-up reads the rules. A rule edit arriving between the two must
+    # wait for the whole transaction, not hold the rules while waiting for the released row.
+    _needs_postgresql(org)
+    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
+    released, followed = pool_customers_of(org, org.company_pool.id, 2)
+    for customer_id in (released, followed):
+        org.run(ownership.claim, org.rep, customer_id)
+    working = org.session()
+    ownership.release(working, org.rep, released, "不再跟进")
+    failures: list[BaseException] = []
+
+    def edit() -> None:
+        try:
+            org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))
+        except BaseException as failure:  # surfaced below
+            failures.append(failure)
+
+    editor = threading.Thread(target=edit)
+    editor.start()
+    _wait_until_blocked(org.engine, editor)
+    log_followup(working, org.rep, followed, "call", "聊了预算")
+    working.commit()
+    working.close()
+    editor.join(timeout=60)
+    assert not editor.is_alive() and failures == []
+    assert _days_to_drop_from_followup(org, followed) == 10
+
+
+def _days_to_drop_from_followup(org: Org, customer_id: int) -> int:
+    with org.session() as s:
+        customer = s.get_one(Customer, customer_id)
+        assert customer.due_at is not None and customer.last_followup_at is not None
+        return (customer.due_at - customer.last_followup_at).days

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from psycopg.errors import LockNotAvailable
 from sqlalchemy import or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -179,6 +178,9 @@ import of a big file holds every key for as long as it inserts, and a request wa
 while would hold one of the server's worker threads (enough of them, and nothing else is served)."""
 
 
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout that ran out
+
+
 def _wait_for_an_import(session: Session) -> None:
     connection = session.connection()
     before = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar_one()
@@ -187,7 +189,7 @@ def _wait_for_an_import(session: Session) -> None:
     try:
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:all, 0)"), {"all": _ALL_KEYS_LOCK})
     except OperationalError as exc:
-        if isinstance(exc.orig, LockNotAvailable):
+        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
             message = "a file is being imported and checked for duplicates; nothing was saved"
             raise errors.Busy(f"{message}, try again in a minute") from None
         raise

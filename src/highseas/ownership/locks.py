@@ -60,4 +60,6 @@ def hold_rules(session: Session, pools: int | Select[int], *, exclusive: bool = 
     if not is_postgresql(session):
         return
     chosen = (select(literal(pools)) if isinstance(pools, int) else pools).subquery()
-    session.execute(select(func.count(rules_lock(chosen.c[0], exclusive=exclusive))))
+    # In pool order, as the dedup keys are taken: two holders of several never wait in a cycle.
+    ordered = select(chosen.c[0]).order_by(chosen.c[0]).subquery()
+    session.execute(select(func.count(rules_lock(ordered.c[0], exclusive=exclusive))))
