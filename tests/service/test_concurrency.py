@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.customers import service as customers_service
@@ -298,15 +299,9 @@ def test_a_rule_edit_waits_for_a_claim_in_flight_then_dates_it_by_the_new_rule(o
     (customer_id,) = pool_customers_of(org, org.company_pool.id, 1)
     claiming = org.session()
     ownership.claim(claiming, org.rep, customer_id)  # read the 30-day rule; not committed yet
-    editor = threading.Thread(
-        target=org.run, args=(add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))
+    _commit_once_the_other_waits(
+        org, claiming, add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C"])
     )
-    editor.start()
-    _wait_until_blocked(org.engine, editor)
-    claiming.commit()
-    claiming.close()
-    editor.join(timeout=60)
-    assert not editor.is_alive()
     # The edit recomputed the claimed customer once the claim had committed: its 10 days apply.
     assert _days_to_drop(org, customer_id) == 10
 
@@ -317,14 +312,36 @@ def test_a_claim_waiting_for_a_rule_edit_dates_the_customer_by_the_new_rule(org:
     (customer_id,) = pool_customers_of(org, org.company_pool.id, 1)
     editing = org.session()
     add_rule(editing, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))  # not committed yet
-    claimer = threading.Thread(target=org.run, args=(ownership.claim, org.rep, customer_id))
-    claimer.start()
-    _wait_until_blocked(org.engine, claimer)
-    editing.commit()
-    editing.close()
-    claimer.join(timeout=60)
-    assert not claimer.is_alive()
+    _commit_once_the_other_waits(org, editing, ownership.claim, org.rep, customer_id)
     assert _days_to_drop(org, customer_id) == 10
+
+
+def _commit_once_the_other_waits(
+    org: Org,
+    holding: Session,
+    other: Callable[..., object],
+    *args: object,
+    before_commit: Callable[[], object] | None = None,
+) -> None:
+    """Run ``other`` in its own transaction in a thread; once it waits for what ``holding`` holds,
+    finish ``holding`` (``before_commit``, then commit) and check ``other`` then went through."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            org.run(other, *args)
+        except BaseException as failure:  # surfaced below
+            failures.append(failure)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    _wait_until_blocked(org.engine, thread)
+    if before_commit is not None:
+        before_commit()
+    holding.commit()
+    holding.close()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and failures == []
 
 
 def pool_customers_of(org: Org, pool_id: int, n: int) -> list[int]:
@@ -344,22 +361,14 @@ def test_a_rule_edit_waits_for_a_transaction_that_released_then_follows_up_witho
         org.run(ownership.claim, org.rep, customer_id)
     working = org.session()
     ownership.release(working, org.rep, released, "不再跟进")
-    failures: list[BaseException] = []
-
-    def edit() -> None:
-        try:
-            org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))
-        except BaseException as failure:  # surfaced below
-            failures.append(failure)
-
-    editor = threading.Thread(target=edit)
-    editor.start()
-    _wait_until_blocked(org.engine, editor)
-    log_followup(working, org.rep, followed, "call", "聊了预算")
-    working.commit()
-    working.close()
-    editor.join(timeout=60)
-    assert not editor.is_alive() and failures == []
+    _commit_once_the_other_waits(
+        org,
+        working,
+        add_rule,
+        org.company_pool.id,
+        RuleInput("no_followup", 10, ["C"]),
+        before_commit=lambda: log_followup(working, org.rep, followed, "call", "聊了预算"),
+    )
     assert _days_to_drop_from_followup(org, followed) == 10
 
 
