@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from highseas.customers import service as customers_service
 from highseas.customers.models import Customer
-from highseas.customers.service import CustomerInput, create_customer
+from highseas.customers.service import CustomerInput, create_customer, hold_all_dedup_keys
+from highseas.db import session_scope
 from highseas.org.models import User
 from highseas.org.service import update_user
 from tests.web.conftest import Site, flashes
@@ -79,3 +82,20 @@ def test_another_reps_customer_cannot_be_opened_for_editing(site: Site) -> None:
     forged = rep.submit("/mine", f"/customers/{customer.id}/edit", {"name": "改掉"})
     assert forged.status_code == 404
     assert _customer(site, "别人的客户").name == "别人的客户"
+
+
+def test_a_customer_entered_during_an_import_is_refused_as_busy_and_the_form_is_kept(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if site.org.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: a writer waits for the import's single writer lock instead")
+    monkeypatch.setattr(customers_service, "IMPORT_WAIT_MS", 50)
+    rep = site.as_("rep")
+    data = {"name": "导入时录入", "phone": "139 0013 7000", "keep": "mine"}
+    with session_scope(site.org.engine) as importing:
+        hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
+        page = rep.submit("/customers/new", "/customers/new", data)
+    assert "A file is being imported and checked for duplicates. Nothing was saved" in page.text
+    assert 'value="导入时录入"' in page.text
+    saved = rep.submit("/customers/new", "/customers/new", data)
+    assert ("success", "Customer saved.") in flashes(saved.text)
