@@ -220,5 +220,6 @@ def test_a_create_while_an_import_checks_for_duplicates_is_answered_busy(
         hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
         refused = api.rep.post("/customers", body)
     assert refused.status_code == 503 and error_code(refused) == "busy", refused.text
+    assert refused.headers["retry-after"] == "60"
     assert "try again" in refused.json()["error"]["message"]
     assert api.rep.post("/customers", body).status_code == 201

@@ -77,7 +77,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     # the audit trail.
     extra = {"existing": exc.details["existing"]} if "existing" in exc.details else {}
     audit_refusal(request, exc)
-    return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
+    # A busy answer says when trying again makes sense: an import's dedup check lasts about that.
+    headers = {"Retry-After": "60"} if isinstance(exc, errors.Busy) else None
+    return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
