@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from highseas import clock
 from highseas.auth import passwords
+from highseas.customers import service as customers_service
 from highseas.db import make_engine, session_scope
 from highseas.models import Base
 from highseas.org.models import Role, User
@@ -177,3 +178,15 @@ def build_org(engine: Engine) -> Org:
 @pytest.fixture
 def org(engine: Engine) -> Org:
     return build_org(engine)
+
+
+@contextmanager
+def an_import_checking_for_duplicates(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Hold every dedup key, as an import does from its dedup check to its commit, with creates
+    waiting only 50 ms for it. PostgreSQL only: on SQLite a writer waits for the import's lock."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: a writer waits for the import's single writer lock instead")
+    monkeypatch.setattr(customers_service, "IMPORT_WAIT_MS", 50)
+    with session_scope(engine) as importing:
+        customers_service.hold_all_dedup_keys(importing)
+        yield

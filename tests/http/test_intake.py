@@ -11,9 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from highseas.auth.models import AuditEvent
-from highseas.customers import service as customers_service
-from highseas.customers.service import hold_all_dedup_keys
-from highseas.db import session_scope
+from tests.conftest import an_import_checking_for_duplicates
 from tests.http.conftest import Api, Caller, error_code
 
 LEADS = "姓名,手机,公司,邮箱\n张伟,138 0013 8000,杭州云帆科技有限公司,\n李娜,12,,\n王芳,+86 138-0013-8000,,\n"
@@ -212,12 +210,8 @@ def test_exports_never_hand_a_spreadsheet_a_formula_from_a_lead(api: Api) -> Non
 def test_a_create_while_an_import_checks_for_duplicates_is_answered_busy(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if api.org.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite: a writer waits for the import's single writer lock instead")
-    monkeypatch.setattr(customers_service, "IMPORT_WAIT_MS", 50)
     body = {"name": "导入期间新建", "phone": "13900002222", "pool_id": api.org.company_pool.id}
-    with session_scope(api.org.engine) as importing:
-        hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
+    with an_import_checking_for_duplicates(api.org.engine, monkeypatch):
         refused = api.rep.post("/customers", body)
     assert refused.status_code == 503 and error_code(refused) == "busy", refused.text
     assert refused.headers["retry-after"] == "60"

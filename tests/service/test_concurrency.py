@@ -17,9 +17,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.customers import service as customers_service
 from highseas.customers.models import Customer, FollowUp
-from highseas.customers.service import CustomerInput, create_customer, hold_all_dedup_keys, log_followup
+from highseas.customers.service import CustomerInput, create_customer, log_followup
 from highseas.db import make_engine, session_scope
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
@@ -27,7 +26,7 @@ from highseas.ownership import service as ownership
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.ownership.sweep import sweep
 from highseas.pools.service import RuleInput, add_rule
-from tests.conftest import PASSWORD, Org
+from tests.conftest import PASSWORD, Org, an_import_checking_for_duplicates
 from tests.invariants import assert_invariants
 
 T = TypeVar("T")
@@ -273,13 +272,12 @@ def test_concurrent_creates_of_one_real_customer_keep_exactly_one(org: Org) -> N
 def test_a_create_during_an_import_waits_a_moment_then_answers_busy(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _needs_postgresql(org)
-    monkeypatch.setattr(customers_service, "IMPORT_WAIT_MS", 50)
     data = CustomerInput(name="导入期间新建", phone="13900001111")
-    with session_scope(org.engine) as importing:
-        hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
-        with pytest.raises(errors.Busy, match="try again"):
-            org.run(create_customer, org.rep, data, org.company_pool.id, True)
+    with (
+        an_import_checking_for_duplicates(org.engine, monkeypatch),
+        pytest.raises(errors.Busy, match="try again"),
+    ):
+        org.run(create_customer, org.rep, data, org.company_pool.id, True)
     # Nothing of the refused create was kept; once the import has committed, it goes through.
     with org.session() as s:
         assert s.scalar(select(func.count()).where(Customer.name == "导入期间新建")) == 0

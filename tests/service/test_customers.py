@@ -13,7 +13,6 @@ from highseas.customers.models import Customer, Deal, Stage
 from highseas.customers.service import (
     CustomerInput,
     create_customer,
-    get_customer,
     log_followup,
     record_deal,
     restore,
@@ -112,10 +111,10 @@ def test_another_reps_customer_is_not_found(org: Org) -> None:
     customer = org.run(create_customer, org.rep, CustomerInput(name="甲"))
     for outsider in (org.other_rep, org.west_rep, org.west_manager, org.outsider):
         with pytest.raises(errors.NotFound):
-            org.run(get_customer, outsider, customer.id)
+            org.run(ownership.get_customer, outsider, customer.id)
         with pytest.raises(errors.NotFound):
             org.run(update_customer, outsider, customer.id, {"name": "改名"})
-    assert org.run(get_customer, org.east_manager, customer.id).id == customer.id
+    assert org.run(ownership.get_customer, org.east_manager, customer.id).id == customer.id
 
 
 def test_followups_in_the_future_are_refused(org: Org) -> None:
@@ -155,7 +154,7 @@ def test_soft_delete_is_admin_only_and_restore_brings_it_back(org: Org) -> None:
         org.run(soft_delete, org.rep, customer.id)
     org.run(soft_delete, org.admin, customer.id)
     with pytest.raises(errors.NotFound):
-        org.run(get_customer, org.rep, customer.id)
+        org.run(ownership.get_customer, org.rep, customer.id)
     again = org.run(create_customer, org.rep, CustomerInput(name="甲", phone="13900001111"))
     assert again.id != customer.id
     # Restoring the first record now would make two of one real customer.
@@ -178,11 +177,11 @@ def test_the_first_pool_is_the_default_and_pools_need_a_unique_name(org: Org) ->
 def test_claimed_customer_is_visible_to_its_owner_manager_chain_only(org: Org) -> None:
     customer = org.run(create_customer, org.admin, CustomerInput(name="甲"), org.east_pool.id, True)
     with pytest.raises(errors.NotFound):
-        org.run(get_customer, org.west_rep, customer.id)
+        org.run(ownership.get_customer, org.west_rep, customer.id)
     org.run(ownership.claim, org.rep, customer.id)
-    assert org.run(get_customer, org.east_manager, customer.id).owner_id == org.rep.id
+    assert org.run(ownership.get_customer, org.east_manager, customer.id).owner_id == org.rep.id
     with pytest.raises(errors.NotFound):
-        org.run(get_customer, org.other_rep, customer.id)
+        org.run(ownership.get_customer, org.other_rep, customer.id)
 
 
 def test_same_company_in_another_legal_form_is_a_duplicate(org: Org) -> None:

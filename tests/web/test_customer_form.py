@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from highseas.customers import service as customers_service
 from highseas.customers.models import Customer
-from highseas.customers.service import CustomerInput, create_customer, hold_all_dedup_keys
-from highseas.db import session_scope
+from highseas.customers.service import CustomerInput, create_customer
 from highseas.org.models import User
 from highseas.org.service import update_user
+from tests.conftest import an_import_checking_for_duplicates
 from tests.web.conftest import Site, flashes
 
 
@@ -87,13 +86,9 @@ def test_another_reps_customer_cannot_be_opened_for_editing(site: Site) -> None:
 def test_a_customer_entered_during_an_import_is_refused_as_busy_and_the_form_is_kept(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if site.org.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite: a writer waits for the import's single writer lock instead")
-    monkeypatch.setattr(customers_service, "IMPORT_WAIT_MS", 50)
     rep = site.as_("rep")
     data = {"name": "导入时录入", "phone": "139 0013 7000", "keep": "mine"}
-    with session_scope(site.org.engine) as importing:
-        hold_all_dedup_keys(importing)  # as an import does from its dedup check to its commit
+    with an_import_checking_for_duplicates(site.org.engine, monkeypatch):
         page = rep.submit("/customers/new", "/customers/new", data)
     assert "A file is being imported and checked for duplicates. Nothing was saved" in page.text
     assert 'value="导入时录入"' in page.text

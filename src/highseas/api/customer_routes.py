@@ -118,7 +118,7 @@ def list_customers(
 
 @router.get("/{customer_id}", response_model=CustomerOut)
 def get_customer(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> Response:
-    return present(session, user, service.get_customer(session, user, customer_id))
+    return present(session, user, ownership.get_customer(session, user, customer_id))
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut)
@@ -165,7 +165,7 @@ def add_followup(customer_id: IdPath, body: FollowUpIn, user: CurrentUser, sessi
 
 @router.get("/{customer_id}/followups")
 def list_followups(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[FollowUpOut]:
-    service.get_customer(session, user, customer_id)
+    ownership.get_customer(session, user, customer_id)
     rows = session.scalars(
         select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.seq)
     )
@@ -181,7 +181,7 @@ def add_deal(customer_id: IdPath, body: DealIn, user: CurrentUser, session: Db) 
 
 @router.get("/{customer_id}/deals")
 def list_deals(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[DealOut]:
-    service.get_customer(session, user, customer_id)
+    ownership.get_customer(session, user, customer_id)
     rows = session.scalars(
         select(Deal).where(Deal.customer_id == customer_id).order_by(Deal.signed_at, Deal.seq)
     )
@@ -197,14 +197,14 @@ def _events(session: Session, customer_id: int) -> list[EventOut]:
 
 @router.get("/{customer_id}/events")
 def list_events(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[EventOut]:
-    service.get_customer(session, user, customer_id)
+    ownership.get_customer(session, user, customer_id)
     return _events(session, customer_id)
 
 
 @router.get("/{customer_id}/timeline")
 def timeline(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[TimelineItem]:
     """Events, follow-ups and deals, oldest first; equal times keep the order they were recorded in."""
-    service.get_customer(session, user, customer_id)
+    ownership.get_customer(session, user, customer_id)
     items = [TimelineItem(type="event", at=e.at, seq=e.seq, event=e) for e in _events(session, customer_id)]
     items += [
         TimelineItem(type="followup", at=f.at, seq=f.seq, followup=f)

@@ -377,7 +377,7 @@ def claim(session: Session, actor: User, customer_id: int) -> Customer:
 
 def owned_by_actor(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
     """The actor's own customer: ``not_found`` if they may not see it, ``not_owner`` if not theirs."""
-    customer = _visible_customer(session, actor, customer_id, for_update)
+    customer = get_customer(session, actor, customer_id, for_update)
     if customer.owner_id != actor.id:
         raise errors.NotOwner("you do not own this customer; claim it first")
     return customer
@@ -409,7 +409,8 @@ def release(
     )
 
 
-def _visible_customer(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
+def get_customer(session: Session, actor: User, customer_id: int, for_update: bool = False) -> Customer:
+    """A live customer the actor may see, else ``not_found``; ``for_update`` locks its row."""
     customer = get_live_customer(session, customer_id, for_update=for_update)
     if not can_see_customer(session, actor, customer):
         raise errors.NotFound(f"no customer {customer_id}")
@@ -447,7 +448,7 @@ def _hand_to(session: Session, actor: User, customer: Customer, target: User, ki
 
 
 def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
-    customer = _visible_customer(session, actor, customer_id)
+    customer = get_customer(session, actor, customer_id)
     target = receiving_user(session, actor, customer, user_id)
     if not can(session, actor, Action.ASSIGN, customer, to=target):
         raise errors.Forbidden("you may not assign this customer to that user")
@@ -457,7 +458,7 @@ def assign(session: Session, actor: User, customer_id: int, user_id: int) -> Cus
 
 
 def transfer(session: Session, actor: User, customer_id: int, user_id: int) -> Customer:
-    customer = _visible_customer(session, actor, customer_id)
+    customer = get_customer(session, actor, customer_id)
     target = receiving_user(session, actor, customer, user_id)
     if customer.owner_id is None:
         raise errors.NotOwner("nobody owns this customer; assign it from its pool instead")

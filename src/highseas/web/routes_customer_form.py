@@ -16,6 +16,7 @@ from highseas.api.errors import audit_refusal
 from highseas.auth.permissions import Action, can
 from highseas.customers import service
 from highseas.customers.models import GRADES
+from highseas.ownership import service as ownership
 from highseas.pools.models import Pool
 from highseas.pools.service import member_pool_ids
 from highseas.web.context import CsrfChecked, Page, SignedIn
@@ -148,7 +149,7 @@ def create_customer(
 
 @router.get("/customers/{customer_id}/edit")
 def edit_customer(customer_id: IdPath, page: SignedIn) -> Response:
-    customer = service.get_customer(page.session, page.me, customer_id)
+    customer = ownership.get_customer(page.session, page.me, customer_id)
     if not can(page.session, page.me, Action.EDIT, customer):
         raise errors.Forbidden("you may not edit this customer")
     stored = {name: getattr(customer, name) or "" for name in CustomerForm.__dataclass_fields__}

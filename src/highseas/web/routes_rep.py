@@ -124,7 +124,7 @@ def claim(customer_id: IdPath, page: SignedIn, next: Annotated[str, Form()] = "/
 @router.get("/customers/{customer_id}")
 def customer_page(customer_id: IdPath, page: SignedIn) -> Response:
     me, session = page.me, page.session
-    customer = service.get_customer(session, me, customer_id)
+    customer = ownership.get_customer(session, me, customer_id)
     timeline = customer_routes.timeline(customer_id, me, session)
     pool = get_pool(session, customer.pool_id)
     owner_id = customer.owner_id
