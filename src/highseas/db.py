@@ -113,7 +113,7 @@ def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) 
 
 def read_only_engine(engine: Engine) -> Engine:
     """The engine for requests that only read: on PostgreSQL their statements run without
-    ``BEGIN`` and ``COMMIT`` (two round trips of a list request's five).
+    ``BEGIN`` and ``COMMIT``, two round trips fewer on every such request.
 
     Under READ COMMITTED every statement of a transaction reads its own snapshot anyway, so reads
     see exactly what they would inside one. SQLite keeps its transactions (they cost no round trip).

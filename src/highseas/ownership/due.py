@@ -64,7 +64,7 @@ def rule_specs(session: Session, pool_id: int) -> list[RuleSpec]:
 
 @cache
 def _rules_query() -> Select[int, RuleKind, int, str | None, bool, int | None]:
-    # Built once, like every statement on the claim path.
+    # Built once: every move, follow-up and deal runs it.
     return select(*RULE_COLUMNS).where(RecycleRule.pool_id == bindparam("pool_id"))
 
 
