@@ -141,19 +141,41 @@ def test_a_deactivated_user_cannot_log_in(api: Api) -> None:
 # --- Passwords and the first start ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("weak", ["short1!", "password123", "12345678", "PASSWORD123", "88888888"])
-def test_a_short_or_common_password_is_refused_naming_the_password(api: Api, weak: str) -> None:
-    new_user = {"username": "liu", "password": weak, "role": "sales", "department_id": None}
+WEAK_PASSWORDS = {
+    "short1!": "at least 8 characters",
+    "password123": "common password",
+    "12345678": "common password",
+    "PASSWORD123": "common password",
+    "88888888": "Repeats",
+    " " * 8: "Repeats",
+    "aaaaaaaa": "Repeats",
+    "asdfghjkl;": "rows of keys",
+    "highseas123": "too easy to guess",
+}
+
+
+@pytest.mark.parametrize(("weak", "why"), WEAK_PASSWORDS.items())
+def test_a_short_or_guessable_password_is_refused_naming_the_password_and_why(
+    api: Api, weak: str, why: str
+) -> None:
+    new_user = {"username": "liuwei", "password": weak, "role": "sales", "department_id": None}
     response = api.admin.post("/users", new_user)
     assert status(response) == (422, "validation_error")
-    assert "password" in response.json()["error"]["message"]
-    assert "liu" not in [u["username"] for u in api.admin.get("/users").json()]
+    message = response.json()["error"]["message"]
+    assert message.startswith("password: ") and why in message
+    assert "liuwei" not in [u["username"] for u in api.admin.get("/users").json()]
 
     for caller in (api.admin, api.rep):
         response = caller.patch(f"/users/{api.org.rep.id}", {"password": weak})
         assert status(response) == (422, "validation_error")
         assert "password" in response.json()["error"]["message"]
     assert api.rep.get("/me").status_code == 200
+
+
+def test_a_password_made_of_the_username_is_refused_though_strong_for_anyone_else(api: Api) -> None:
+    new_user = {"username": "liuwei", "password": "liuwei2026", "role": "sales", "department_id": None}
+    assert status(api.admin.post("/users", new_user)) == (422, "validation_error")
+    assert api.admin.post("/users", {**new_user, "username": "zhangsan"}).status_code == 201
 
 
 def test_a_fresh_database_has_no_users_and_so_no_default_admin(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ claim refusals in words, the countdown, languages — on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -264,6 +265,9 @@ def test_a_password_change_keeps_this_session_and_ends_the_others(site: Site) ->
     assert wrong.status_code == 400 and "The current password is wrong." in wrong.text
     common = {"current": PASSWORD, "new": "password", "repeat": "password"}
     assert "common" in rep.submit("/account", "/account/password", common).text
+    repeated = {"current": PASSWORD, "new": "aaaaaaaa", "repeat": "aaaaaaaa"}
+    refused = rep.submit("/account", "/account/password", repeated)
+    assert refused.status_code == 400 and "Repeats like" in html.unescape(refused.text)
     data = {"current": PASSWORD, "new": "new harbour lights", "repeat": "new harbour lights"}
     changed = rep.submit("/account", "/account/password", data)
     assert ("success", "Password changed. Other sessions are logged out.") in flashes(changed.text)

@@ -125,5 +125,5 @@ def revoke_all_tokens(session: Session, user_id: int) -> None:
 
 
 def change_password(session: Session, user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, (user.username, user.name))
     revoke_all_tokens(session, user.id)

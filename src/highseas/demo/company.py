@@ -15,7 +15,7 @@ from highseas.org.models import Role, User
 from highseas.org.service import company_settings, create_department, create_user
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool
 
-DEMO_PASSWORD = "highseas-demo"
+DEMO_PASSWORD = "open-sea-demo"
 DEFAULT_CAPACITY = 150
 NEW_HIRE_CAPACITY = 30
 
