@@ -10,6 +10,8 @@ class DomainError(Exception):
 
     code: ClassVar[str] = "domain_error"
     status: ClassVar[int] = 400
+    # Seconds after which the same request may go through (answered as Retry-After), if known.
+    retry_after: int | None = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -80,6 +82,7 @@ class Busy(DomainError):
 
     code = "busy"
     status = 503
+    retry_after = 60  # an import's dedup check lasts about that
 
 
 class InvalidInput(DomainError):

@@ -1,5 +1,5 @@
-"""Logging in and staying safe: bearer tokens, revocation, password rules, login throttling and
-the security audit trail. Each test runs on SQLite and on PostgreSQL."""
+"""Logging in and staying safe: bearer tokens, revocation, password rules and the security audit
+trail (the limits on failed logins: test_login_limits.py). Each test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -184,29 +184,6 @@ def test_a_fresh_database_has_no_users_and_so_no_default_admin(tmp_path: Path) -
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(User)) == 0
     engine.dispose()
-
-
-# --- Throttling failed logins --------------------------------------------------------------------------
-
-
-def test_the_sixth_login_for_one_username_within_15_minutes_is_throttled(api: Api) -> None:
-    for _ in range(5):
-        assert status(login(api, "rep", "guess")) == (401, "unauthenticated")
-    clock.advance(timedelta(minutes=14, seconds=59))
-    assert status(login(api, "rep")) == (429, "rate_limited")
-    assert status(login(api, "rep", "guess")) == (429, "rate_limited")
-    assert login(api, "other_rep").status_code == 200
-    clock.advance(timedelta(seconds=2))
-    assert login(api, "rep").status_code == 200
-
-
-def test_many_usernames_failing_from_one_address_are_throttled(api: Api) -> None:
-    for i in range(20):
-        assert status(login(api, f"guess{i}", "guess")) == (401, "unauthenticated")
-    assert status(login(api, "rep")) == (429, "rate_limited")
-    assert status(login(api, "someone-new", "guess")) == (429, "rate_limited")
-    clock.advance(timedelta(minutes=15, seconds=1))
-    assert login(api, "rep").status_code == 200
 
 
 # --- The audit trail -----------------------------------------------------------------------------------

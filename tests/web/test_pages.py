@@ -60,6 +60,16 @@ def test_a_wrong_password_is_refused_on_the_form(site: Site) -> None:
     assert "hs_session" not in response.headers.get("set-cookie", "")
 
 
+def test_a_throttled_login_form_says_when_to_try_again_in_both_languages(site: Site) -> None:
+    for _ in range(5):
+        site.visitor().submit("/login", "/login", {"username": "rep", "password": "wrong password"})
+    for language, words in (("en", "Try again in 900 seconds."), ("zh", "900 秒后再试")):
+        refused = site.visitor(language).submit("/login", "/login", {"username": "rep", "password": PASSWORD})
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "900"
+        assert words in refused.text
+        assert "hs_session" not in refused.headers.get("set-cookie", "")
+
+
 def test_forms_without_this_sessions_csrf_token_are_rejected(site: Site) -> None:
     customer_id = _pool_customer(site)
     rep, other = site.as_("rep"), site.as_("other_rep")

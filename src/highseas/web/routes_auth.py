@@ -12,6 +12,7 @@ from highseas.api.deps import client_address
 from highseas.auth import service
 from highseas.auth.audit import audit
 from highseas.auth.passwords import verify_password
+from highseas.auth.throttle import TooManyAttempts
 from highseas.web.context import (
     ANON_COOKIE,
     LANG_COOKIE,
@@ -41,10 +42,12 @@ def login(
 ) -> Response:
     try:
         logged_in = service.log_in(page.session, username, password, client_address(page.request))
-    except errors.DomainError as exc:  # rate limited: nothing was written, nothing to keep
-        return page.render(
+    except TooManyAttempts as exc:  # nothing was checked or written, nothing to keep
+        refused = page.render(
             "login.html", status=429, next=safe_path(next), username=username, error=page.fmt.error(exc)
         )
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if logged_in is None:
         # The request's transaction commits the recorded failure: the answer is a page, not an error.
         message = page.gettext("Wrong username or password.")
