@@ -269,6 +269,16 @@ def test_destructive_forms_need_their_confirmation_box(site: Site) -> None:
         assert session.get_one(User, org.rep.id).active is False
 
 
+def test_an_admin_creating_a_user_with_a_guessable_password_is_told_why(site: Site) -> None:
+    admin = site.as_("admin")
+    data = {"username": "liuwei", "password": "aaaaaaaa", "role": "sales", "name": "刘伟"}
+    refused = admin.submit("/admin/org", "/admin/users", data)
+    [(level, text)] = flashes(refused.text)
+    assert level == "error" and "password" in text and "Repeats like" in html.unescape(text)
+    with site.org.session() as session:
+        assert session.scalars(select(User.id).where(User.username == "liuwei")).all() == []
+
+
 def test_a_password_change_keeps_this_session_and_ends_the_others(site: Site) -> None:
     rep, elsewhere = site.as_("rep"), site.as_("rep")
     wrong = rep.submit("/account", "/account/password", {"current": "nope", "new": "x", "repeat": "x"})
