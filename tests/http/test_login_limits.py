@@ -86,6 +86,22 @@ def test_a_flood_from_many_addresses_slows_a_username_down_but_never_locks_its_o
     assert response.status_code == 200, response.text
 
 
+def test_a_flood_timed_to_take_every_free_moment_cannot_keep_the_owner_out_at_their_usual_address(
+    api: Api,
+) -> None:
+    net = Addresses(api)
+    assert net.login("192.0.2.10", "rep").status_code == 200
+    clock.advance(timedelta(days=30))
+    for attempt in range(12):
+        response = net.login(f"203.0.113.{attempt}", "rep", WRONG)
+        if response.status_code == 429:
+            clock.advance(timedelta(seconds=retry_after(response)))
+            assert net.login(f"203.0.113.{attempt}", "rep", WRONG).status_code == 401
+    # Right after the latest guess: a new address waits, the owner's usual one does not.
+    assert retry_after(net.login("192.0.2.99", "rep")) == 60
+    assert net.login("192.0.2.10", "rep").status_code == 200
+
+
 def test_an_address_failing_for_many_usernames_is_stopped_for_15_minutes(api: Api) -> None:
     net = Addresses(api)
     for i in range(20):

@@ -8,8 +8,11 @@ server process sees the same counts):
   owner of the account, from another address, is not;
 - **per username, from anywhere**: guesses spread over many addresses slow the username down
   rather than lock it. After a few failures every further attempt must wait a short delay after the
-  latest one, doubling with each failure up to :data:`MAX_USERNAME_DELAY`; a flood therefore costs
-  its owner at most that long a wait, and it costs the flood a guess a minute.
+  latest one, doubling with each failure up to :data:`MAX_USERNAME_DELAY`; a flood costs the flood
+  a guess a minute, and costs the owner of the account from a new address at most that long a
+  wait. An address the username logged in from within :data:`KNOWN_ADDRESS_MEMORY` (its owner's,
+  most likely) is not delayed at all: a flood timed to take every free moment cannot keep the
+  owner out.
 
 A refused attempt checks no password and records nothing: it tells nothing about the password, and
 refused attempts do not prolong any limit. Two processes checking at the same instant may both let
@@ -26,7 +29,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.models import LoginFailure
+from highseas.auth.models import AuditEvent, LoginFailure
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ADDRESS = 20
@@ -34,6 +37,7 @@ MAX_FAILURES_PER_USERNAME_AND_ADDRESS = 5
 FREE_FAILURES_PER_USERNAME = 5
 FIRST_USERNAME_DELAY = timedelta(seconds=2)
 MAX_USERNAME_DELAY = timedelta(seconds=60)
+KNOWN_ADDRESS_MEMORY = timedelta(days=90)
 
 
 class TooManyAttempts(errors.DomainError):
@@ -97,8 +101,20 @@ def ensure_login_allowed(session: Session, username: str, address: str) -> None:
         raise TooManyAttempts("too many failed logins for this username from your address", wait)
     if failures.last_by_username is not None:
         wait = failures.last_by_username + username_delay(failures.by_username) - now
-        if wait > timedelta(0):
+        if wait > timedelta(0) and not logged_in_from(session, username, address):
             raise TooManyAttempts("this username had several failed logins just now", wait)
+
+
+def logged_in_from(session: Session, username: str, address: str) -> bool:
+    """Whether the username logged in from this address lately (asked only while it is delayed)."""
+    since = clock.now() - KNOWN_ADDRESS_MEMORY
+    query = select(AuditEvent.id).where(
+        AuditEvent.username == username,
+        AuditEvent.at > since,
+        AuditEvent.kind == "login",
+        AuditEvent.address == address,
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def record_login_failure(session: Session, username: str, address: str) -> None:
