@@ -58,7 +58,8 @@ class ReclaimProtected(DomainError):
 
 
 class DuplicateCustomer(DomainError):
-    """``details["existing"]`` is ``{"id", "where"}`` and never carries a contact field."""
+    """``details["existing"]`` is ``{"visible": true, "id", "where"}`` for a customer the caller may
+    see, ``{"visible": false}`` otherwise, and never carries a contact field."""
 
     code = "duplicate_customer"
     status = 409
@@ -66,6 +67,13 @@ class DuplicateCustomer(DomainError):
 
 class DailyLimit(DomainError):
     code = "daily_limit"
+    status = 429
+
+
+class RateLimited(DomainError):
+    """Too many answers of one kind (dedup hits) in a short time; the same request later works."""
+
+    code = "rate_limited"
     status = 429
 
 

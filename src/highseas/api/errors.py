@@ -17,7 +17,7 @@ from highseas.db import session_scope
 
 # Failures worth a line in the security audit trail. They are written in a transaction of their
 # own because the request's transaction is rolled back.
-AUDITED = {"forbidden", "not_pool_member", "duplicate_customer"}
+AUDITED = {"forbidden", "not_pool_member", "duplicate_customer", "rate_limited"}
 
 
 class ErrorDetail(BaseModel):
