@@ -12,6 +12,8 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     # Seconds after which the same request may go through (answered as Retry-After), if known.
     retry_after: int | None = None
+    # Refusals worth a line in the security audit trail (probing, not mistakes).
+    audited: ClassVar[bool] = False
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -27,11 +29,13 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     code = "forbidden"
     status = 403
+    audited = True
 
 
 class NotPoolMember(DomainError):
     code = "not_pool_member"
     status = 403
+    audited = True
 
 
 class NotFound(DomainError):
@@ -60,15 +64,25 @@ class ReclaimProtected(DomainError):
 
 
 class DuplicateCustomer(DomainError):
-    """``details["existing"]`` is ``{"id", "where"}`` and never carries a contact field."""
+    """``details["existing"]`` is ``{"visible": true, "id", "where"}`` for a customer the caller may
+    see, ``{"visible": false}`` otherwise, and never carries a contact field."""
 
     code = "duplicate_customer"
     status = 409
+    audited = True
 
 
 class DailyLimit(DomainError):
     code = "daily_limit"
     status = 429
+
+
+class RateLimited(DomainError):
+    """Too many answers of one kind (dedup hits) in a short time; the same request later works."""
+
+    code = "rate_limited"
+    status = 429
+    audited = True
 
 
 class LockCapFull(DomainError):

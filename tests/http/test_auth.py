@@ -214,7 +214,8 @@ def test_logins_and_denials_are_audited_with_utc_times(api: Api) -> None:
     assert first_login.at == START
     assert all(e.at == START + timedelta(minutes=1) for e in trail[1:])
     hit = next(e for e in trail if e.kind == "duplicate_customer")
-    assert hit.detail["existing"] == {"id": original["id"], "where": "owned by a colleague"}
+    assert hit.detail["existing"] == {"visible": False}
+    assert (hit.detail["key"], hit.detail["customer_id"]) == ("phone", original["id"])
 
 
 def test_failed_logins_are_audited_with_utc_times(api: Api) -> None:

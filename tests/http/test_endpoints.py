@@ -754,7 +754,7 @@ def test_the_previous_owner_cannot_reclaim_inside_the_protection_window(api: Api
     assert ok(api.rep.post(f"/customers/{customer['id']}/claim"))["owner_id"] == api.org.rep.id
 
 
-def test_a_duplicate_customer_names_where_the_existing_one_is_and_no_contact_detail(api: Api) -> None:
+def test_a_duplicate_customer_says_where_the_existing_one_is_only_to_whom_may_see_it(api: Api) -> None:
     original = new_customer(
         api.rep, phone="138 0013 8000", email="Boss@YunFan.example", credit_code="91330100MA2CXXXX0C"
     )
@@ -766,19 +766,21 @@ def test_a_duplicate_customer_names_where_the_existing_one_is_and_no_contact_det
     ):
         response = api.west_rep.post("/customers", {"name": "撞单", **contact})
         error = refused(response, 409, "duplicate_customer")
-        assert error["existing"] == {"id": original["id"], "where": "owned by a colleague"}
+        assert error["existing"] == {"visible": False}
+        assert error["message"] == "this customer already exists where you cannot see it"
         assert "13800138000" not in response.text and "yunfan" not in response.text.lower()
     seen_by_manager = refused(
         api.east_manager.post("/customers", {"name": "撞单", "phone": "13800138000"}),
         409,
         "duplicate_customer",
     )
-    assert seen_by_manager["existing"] == {"id": original["id"], "where": f"owned by {api.org.rep.name}"}
+    where = f"owned by {api.org.rep.name}"
+    assert seen_by_manager["existing"] == {"visible": True, "id": original["id"], "where": where}
     in_pool = pool_customer(api, "宁波海纳", phone="13900139000")
     unowned = refused(
         api.west_rep.post("/customers", {"name": "又撞", "phone": "139 0013 9000"}), 409, "duplicate_customer"
     )
-    assert unowned["existing"] == {"id": in_pool["id"], "where": "Company"}
+    assert unowned["existing"] == {"visible": True, "id": in_pool["id"], "where": "Company"}
     assert ok(api.west_rep.get("/me"))["owned"] == 0
 
 

@@ -4,8 +4,11 @@ A pool with ``hide_contact: true`` holds customers whose phone, email and WeChat
 Users who may not see them — a sales member of the pool, a manager who is a member but not the
 pool's admin, a manager who sees the pool only because it is shared with one of his users — call
 every GET endpoint of the OpenAPI document with real ids, every list view with searches for the
-markers in many spellings, and every refusal they can provoke. No response may contain a marker,
-in any spelling. The pool's admin, an admin, and a sales user who claims the customer do see them.
+markers in many spellings, and every refusal they can provoke. The markers also sit where contact
+details hide without being contact fields: in custom fields (given on create, or import columns
+such as 备用电话) and in an earlier owner's follow-up and release reason. No response may contain a
+marker, in any spelling; the custom fields the pool marks public do show. The pool's admin, an
+admin, and a sales user who claims the customer do see them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from highseas import clock
 from highseas.api.app import create_app
+from highseas.customers.dedup import HIT_WINDOW
 from highseas.customers.models import Customer
 from highseas.intake.models import ImportBatch
 from highseas.org.models import User
@@ -73,6 +77,7 @@ M1 = Contact("13912345678", "marker-7f3a@example.com", "wx-marker-7f3a")  # in t
 M2 = Contact("+86 139 8765 4321", "Marker-9C2E@Example.com", "wx-marker-9c2e")  # in the hidden pool
 M3 = Contact("13955501234", "marker-5d1b@example.com", "wx-marker-5d1b")  # owned by admin
 M4 = Contact("13966602345", "marker-e8a0@example.com", "wx-marker-e8a0")  # owned by other_rep
+PUBLIC_FIELD = "来源备注"  # the one custom field the hidden pool shows
 OPEN = Contact("13700001111", "open-1111@example.com", "wx-open-1111")  # in a pool that shows contacts
 
 # Whose contacts each crawling persona may not see.
@@ -120,25 +125,51 @@ def hide(api: Api) -> Hidden:
     assert pool.status_code == 201, pool.text
     assert pool.json()["hide_contact"] is True
     pool_id = pool.json()["id"]
+    # Checked where the customers are read: their custom fields show this one only.
+    api.admin.patch(f"/pools/{pool_id}", {"public_custom_fields": [PUBLIC_FIELD]})
     in_pool = {"pool_id": pool_id, "in_pool": True}
     m4 = created(api.admin, {"name": "李娜的客户", **contact_fields(M4), **in_pool})
     assert api.other_rep.post(f"/customers/{m4}/claim").status_code == 200
     hidden = Hidden(
         api=api,
         pool=pool_id,
-        m1=created(api.admin, {"name": "隐藏客户一", "company": "一号公司", **contact_fields(M1), **in_pool}),
+        m1=created(
+            api.admin,
+            {
+                "name": "隐藏客户一",
+                "company": "一号公司",
+                **contact_fields(M1),
+                # Another way to reach 隐藏客户一, and a field the pool shows anyway.
+                "custom_fields": {
+                    "联系人电话": M1.spellings()[1],
+                    "QQ邮箱": M1.email,
+                    PUBLIC_FIELD: "春季展会",
+                },
+                **in_pool,
+            },
+        ),
         m2=created(api.admin, {"name": "隐藏客户二", "company": "二号公司", **contact_fields(M2), **in_pool}),
         m3=created(api.admin, {"name": "管理员的客户", **contact_fields(M3), "pool_id": pool_id}),
         m4=m4,
         open=created(api.admin, {"name": "公开客户", **contact_fields(OPEN), "in_pool": True}),
         reps_own=created(api.rep, {"name": "张伟的客户", "phone": "13800009999"}),
     )
-    # rep imports into the hidden pool: his report names hidden customers, by where they are only.
-    leads = f"姓名,手机,邮箱\n撞单一,{M1.spellings()[3]},\n撞单二,,{M2.email.upper()}\n"
+    # rep imports into the hidden pool: his report names hidden customers, by where they are only;
+    # the new lead's columns that are no contact field become custom fields, hidden too.
+    leads = (
+        f"姓名,手机,邮箱,备用电话,QQ\n撞单一,{M1.spellings()[3]},,,\n撞单二,,{M2.email.upper()},,\n"
+        f"新线索,13900002222,,{M2.spellings()[5]},{M2.email}\n"
+    )
     imported = api.rep.post(
         f"/pools/{pool_id}/import", files={"file": ("leads.csv", leads.encode(), "text/csv")}
     )
     assert imported.status_code == 201 and imported.json()["duplicates"] == 2, imported.text
+    # other_rep works 隐藏客户一 for a while and gives it back, his notes full of its contacts.
+    assert api.other_rep.post(f"/customers/{hidden.m1}/claim").status_code == 200
+    note = {"kind": "call", "content": f"王总说下周回电 {M1.spellings()[1]}，资料发 {M1.email}"}
+    assert api.other_rep.post(f"/customers/{hidden.m1}/followups", note).status_code == 201
+    reason = {"reason": f"暂无需求，换号了：{M1.spellings()[2]}"}
+    assert api.other_rep.post(f"/customers/{hidden.m1}/release", reason).status_code == 200
     return hidden
 
 
@@ -252,11 +283,13 @@ def provoke_every_refusal(crawl: Crawl, hidden: Hidden, persona: str) -> None:
             refused.append(crawl.api("PATCH", f"/customers/{customer_id}", json=change))
     # Duplicates of every hidden customer, by phone in every spelling and by email in any case.
     for contact in FORBIDDEN[persona]:
+        clock.advance(HIT_WINDOW)
         spellings = contact.spellings()
         for phone, extra in [(spellings[1], {}), (spellings[4], {}), (contact.phone, {"in_pool": True})]:
             response = crawl.api("POST", "/customers", json={"name": "撞单测试", "phone": phone, **extra})
             assert (response.status_code, error_code(response)) == (409, "duplicate_customer"), phone
-            assert set(response.json()["error"]["existing"]) == {"id", "where"}
+            existing = response.json()["error"]["existing"]
+            assert existing == {"visible": False} or set(existing) == {"visible", "id", "where"}
             refused.append(response)
         for email in (contact.email.upper(),):
             response = crawl.api("POST", "/customers", json={"name": "撞单测试", "email": email})
@@ -301,11 +334,25 @@ def test_the_hidden_customer_reads_with_its_contact_fields_blank(hidden: Hidden,
         "wechat": None,
         "contact_hidden": True,
     }
+    assert read["custom_fields"] == {PUBLIC_FIELD: "春季展会"}
     listed = caller.get("/customers", params={"view": "pool", "pool_id": hidden.pool}).json()["items"]
-    assert {c["id"]: (c["phone"], c["email"], c["contact_hidden"]) for c in listed} == {
-        hidden.m1: (None, None, True),
-        hidden.m2: (None, None, True),
+    shown = {c["name"]: (c["phone"], c["email"], c["contact_hidden"], c["custom_fields"]) for c in listed}
+    assert shown == {
+        "隐藏客户一": (None, None, True, {PUBLIC_FIELD: "春季展会"}),
+        "隐藏客户二": (None, None, True, {}),
+        "新线索": (None, None, True, {}),
     }
+
+
+@pytest.mark.parametrize("persona", ["rep", "east_manager", "west_manager"])
+def test_an_earlier_owners_notes_read_with_the_contacts_masked(hidden: Hidden, persona: str) -> None:
+    caller: Caller = getattr(hidden.api, persona)
+    timeline = caller.get(f"/customers/{hidden.m1}/timeline").json()
+    notes = [item["followup"]["content"] for item in timeline if item["type"] == "followup"]
+    assert notes == ["王总说下周回电 •••，资料发 •••"]
+    reasons = [item["event"]["reason"] for item in timeline if item["type"] == "event"]
+    assert reasons == [None, None, "暂无需求，换号了：•••"]
+    assert caller.get(f"/customers/{hidden.m1}/followups").json()[0]["content"] == notes[0]
 
 
 @pytest.mark.parametrize("persona", ["rep", "east_manager", "west_manager"])
@@ -331,6 +378,9 @@ def test_the_pools_admin_and_an_admin_see_and_find_the_contact_details(hidden: H
         M1.wechat,
         False,
     )
+    assert read["custom_fields"]["联系人电话"] == M1.spellings()[1]
+    notes = caller.get(f"/customers/{hidden.m1}/followups").json()
+    assert [n["content"] for n in notes] == [f"王总说下周回电 {M1.spellings()[1]}，资料发 {M1.email}"]
     # (Searching by the "0086..." spelling finds nothing for anyone: see test_list_visibility.)
     for q in (*[p for p in M1.spellings() if not p.startswith("00")], M1.email.upper(), M1.wechat):
         found = caller.get("/customers", params={"view": "pool", "q": q}).json()["items"]

@@ -76,13 +76,43 @@ def test_a_mapping_must_be_a_json_object_of_known_fields(api: Api) -> None:
     assert mapped.status_code == 201 and mapped.json()["imported"] == 1
 
 
-def test_a_duplicate_in_a_file_says_where_the_customer_is_and_no_contact_detail(api: Api) -> None:
+def test_a_duplicate_in_a_file_says_where_the_customer_is_only_to_whom_may_see_it(api: Api) -> None:
     owned = api.rep.post("/customers", {"name": "原有", "phone": "13800138000", "email": "boss@x.cn"}).json()
+    importers = {"admin_user_ids": [api.org.west_rep.id, api.org.east_manager.id]}
+    assert api.admin.patch(f"/pools/{api.org.company_pool.id}", importers).status_code == 200
     response = upload(api.west_rep, api.org.company_pool.id, "姓名,手机\n撞单,0086 138 0013 8000\n")
     assert response.json()["duplicates"] == 1
     report = api.west_rep.get(f"/imports/{response.json()['id']}/report").content.decode("utf-8-sig")
-    assert f"same phone as customer {owned['id']} (owned by a colleague)" in report
-    assert "boss@x.cn" not in report
+    assert "same phone as a customer that already exists where you cannot see it" in report
+    assert f"customer {owned['id']}" not in report and "boss@x.cn" not in report
+    seen = upload(api.east_manager, api.org.company_pool.id, "姓名,邮箱\n撞单,BOSS@x.cn\n")
+    report = api.east_manager.get(f"/imports/{seen.json()['id']}/report").content.decode("utf-8-sig")
+    assert f"same email as customer {owned['id']} (owned by 张伟)" in report
+    with api.org.session() as s:
+        hits = s.scalars(select(AuditEvent).where(AuditEvent.kind == "dedup_hit").order_by(AuditEvent.id))
+        audited = [(e.actor_id, e.detail) for e in hits]
+    assert audited == [
+        (
+            api.org.west_rep.id,
+            {
+                "batch_id": response.json()["id"],
+                "customer_id": owned["id"],
+                "key": "phone",
+                "visible": False,
+                "revealing": True,
+            },
+        ),
+        (
+            api.org.east_manager.id,
+            {
+                "batch_id": seen.json()["id"],
+                "customer_id": owned["id"],
+                "key": "email",
+                "visible": True,
+                "revealing": False,
+            },
+        ),
+    ]
 
 
 def test_a_manager_distributes_pool_customers_to_their_reps(api: Api) -> None:
@@ -153,17 +183,22 @@ def test_close_company_names_are_possible_duplicates_saying_only_where_they_are(
         "/customers", {"name": "王总", "company": "杭州云帆科技有限公司", "phone": "13800138000"}
     )
     api.rep.post("/customers", {"name": "李总", "company": "北京海辰咨询有限公司"})
-    response = api.west_rep.get("/possible-duplicates", params={"company": "杭州云帆信息科技有限公司"})
+    close = {"company": "杭州云帆信息科技有限公司"}
+    response = api.east_manager.get("/possible-duplicates", params=close)
     assert response.status_code == 200, response.text
-    assert response.json() == [
-        {"customer_id": mine.json()["id"], "where": "owned by a colleague", "score": 86}
-    ]
+    assert response.json() == [{"customer_id": mine.json()["id"], "where": "owned by 张伟", "score": 86}]
     assert "13800138000" not in response.text
-    same = api.west_rep.get("/possible-duplicates", params={"company": "杭州云帆科技股份有限公司"})
+    same = api.east_manager.get("/possible-duplicates", params={"company": "杭州云帆科技股份有限公司"})
     assert same.json() == []
     with api.org.session() as s:
-        kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.actor_id == api.org.west_rep.id)).all()
+        kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.actor_id == api.org.east_manager.id)).all()
     assert kinds == ["login", "possible_duplicates"]
+
+
+def test_possible_duplicates_never_list_a_customer_the_caller_may_not_see(api: Api) -> None:
+    api.rep.post("/customers", {"name": "王总", "company": "杭州云帆科技有限公司"})
+    response = api.west_rep.get("/possible-duplicates", params={"company": "杭州云帆信息科技有限公司"})
+    assert (response.status_code, response.json()) == (200, [])
 
 
 def test_a_preview_shows_the_columns_the_fields_they_feed_and_the_first_rows(api: Api) -> None:

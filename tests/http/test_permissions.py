@@ -343,7 +343,7 @@ TABLE: dict[str, tuple[Outcome, ...]] = {
     "unlock-reps-customer":                   (NO,    NO,    NF,    OK,    NF,    NF,    NF),
     "events-of-reps-customer":                (OK,    OK,    NF,    OK,    NF,    NF,    NF),
     "timeline-of-reps-customer":              (OK,    OK,    NF,    OK,    NF,    NF,    NF),
-    "delete-reps-customer":                   (GONE,  FB,    FB,    FB,    FB,    FB,    FB),
+    "delete-reps-customer":                   (GONE,  FB,    NF,    FB,    NF,    NF,    NF),
 
     "read-pool-customer":                     (OK,    OK,    NF,    OK,    OK,    NF,    OK),
     "edit-pool-customer":                     (OK,    FB,    NF,    FB,    FB,    NF,    OK),
@@ -357,12 +357,12 @@ TABLE: dict[str, tuple[Outcome, ...]] = {
     "unlock-pool-customer":                   (NO,    NO,    NF,    NO,    NO,    NF,    NO),
     "events-of-pool-customer":                (OK,    OK,    NF,    OK,    OK,    NF,    OK),
     "timeline-of-pool-customer":              (OK,    OK,    NF,    OK,    OK,    NF,    OK),
-    "delete-pool-customer":                   (GONE,  FB,    FB,    FB,    FB,    FB,    FB),
+    "delete-pool-customer":                   (GONE,  FB,    NF,    FB,    FB,    NF,    FB),
 
     "read-deleted-customer":                  (NF,    NF,    NF,    NF,    NF,    NF,    NF),
     "claim-deleted-customer":                 (NF,    NF,    NF,    NF,    NF,    NF,    NF),
     "events-of-deleted-customer":             (NF,    NF,    NF,    NF,    NF,    NF,    NF),
-    "restore-deleted-customer":               (OK,    FB,    FB,    FB,    FB,    FB,    FB),
+    "restore-deleted-customer":               (OK,    FB,    NF,    FB,    NF,    NF,    NF),
 
     "create-own-customer-in-east-leads":      (NEW,   NEW,   NF,    NEW,   NEW,   NF,    NEW),
     "create-pool-customer-in-east-leads":     (NEW,   NEW,   NF,    NEW,   NEW,   NF,    NEW),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
 from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers import service
+from highseas.customers.hiding import mask_contacts, public_custom_fields
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.customers.schemas import (
     CustomerIn,
@@ -31,6 +32,7 @@ from highseas.customers.search import CUSTOMER_ROW_FIELDS, CustomerQuery, Custom
 from highseas.org.models import User
 from highseas.ownership import service as ownership
 from highseas.ownership.models import OwnershipEvent
+from highseas.pools.models import Pool
 from highseas.pools.schemas import Grade
 from highseas.validation import MAX_INT
 
@@ -50,6 +52,18 @@ class Presenter:
         contacts, and a listed row says itself: most responses never need this query."""
         return contact_hidden_pool_ids(self.session, self.viewer)
 
+    @cached_property
+    def public_fields(self) -> dict[int, list[str]]:
+        """The custom fields each pool that hides contacts shows all the same; read only when a
+        customer with hidden contacts is presented."""
+        pools = select(Pool.id, Pool.public_custom_fields).where(Pool.hide_contact.is_(True))
+        return {pool_id: public for pool_id, public in self.session.execute(pools)}
+
+    def hides(self, c: Customer) -> bool:
+        """Whether the viewer may not see this customer's contact details."""
+        # Tested for an owner first so that ``hidden_pools`` is only read when it can matter.
+        return c.owner_id is None and not contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
+
     def fields(self, c: Customer | CustomerRow) -> dict[str, Any]:
         """The body of one customer, to validate as a :class:`CustomerOut`."""
         # A row hands over its columns at once (``Row._asdict`` would look their names up again for
@@ -59,15 +73,14 @@ class Presenter:
             fields = dict(zip(CUSTOMER_ROW_FIELDS, c, strict=True))
         else:
             fields = {name: getattr(c, name) for name in _STORED}
-            # Tested for an owner first so that ``hidden_pools`` is only read when it can matter.
-            fields["contact_hidden"] = c.owner_id is None and not contacts_shown(
-                c.owner_id, c.pool_id, self.hidden_pools
-            )
+            fields["contact_hidden"] = self.hides(c)
         fields["stage"] = c.stage.value
         fields["tags"] = c.tags or []
         fields["custom_fields"] = c.custom_fields or {}
         if fields["contact_hidden"]:
+            public = self.public_fields.get(c.pool_id, [])
             fields |= {"phone": None, "email": None, "wechat": None}
+            fields["custom_fields"] = public_custom_fields(fields["custom_fields"], public)
         return fields
 
     def __call__(self, c: Customer | CustomerRow) -> CustomerOut:
@@ -165,11 +178,21 @@ def add_followup(customer_id: IdPath, body: FollowUpIn, user: CurrentUser, sessi
 
 @router.get("/{customer_id}/followups")
 def list_followups(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[FollowUpOut]:
-    ownership.get_customer(session, user, customer_id)
+    customer = ownership.get_customer(session, user, customer_id)
+    return _followups(session, customer_id, Presenter(session, user).hides(customer))
+
+
+def _followups(session: Session, customer_id: int, masked: bool) -> list[FollowUpOut]:
+    """The customer's follow-ups; ``masked``: with the phones and emails in them masked, for a
+    viewer who may not see the customer's contact details."""
     rows = session.scalars(
         select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.seq)
     )
-    return [FollowUpOut.model_validate(f) for f in rows]
+    followups = [FollowUpOut.model_validate(f) for f in rows]
+    if masked:
+        for followup in followups:
+            followup.content = mask_contacts(followup.content)
+    return followups
 
 
 @router.post("/{customer_id}/deals", status_code=201)
@@ -188,27 +211,37 @@ def list_deals(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[
     return [DealOut.model_validate(d) for d in rows]
 
 
-def _events(session: Session, customer_id: int) -> list[EventOut]:
+def _events(session: Session, customer_id: int, masked: bool) -> list[EventOut]:
+    """The customer's ownership events; ``masked`` as for :func:`_followups` (release reasons are
+    typed by earlier owners too)."""
     rows = session.scalars(
         select(OwnershipEvent).where(OwnershipEvent.customer_id == customer_id).order_by(OwnershipEvent.id)
     )
-    return [EventOut.model_validate(e) for e in rows]
+    events = [EventOut.model_validate(e) for e in rows]
+    if masked:
+        for event in events:
+            event.reason = mask_contacts(event.reason) if event.reason else event.reason
+    return events
 
 
 @router.get("/{customer_id}/events")
 def list_events(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[EventOut]:
-    ownership.get_customer(session, user, customer_id)
-    return _events(session, customer_id)
+    customer = ownership.get_customer(session, user, customer_id)
+    return _events(session, customer_id, Presenter(session, user).hides(customer))
 
 
 @router.get("/{customer_id}/timeline")
 def timeline(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[TimelineItem]:
-    """Events, follow-ups and deals, oldest first; equal times keep the order they were recorded in."""
-    ownership.get_customer(session, user, customer_id)
-    items = [TimelineItem(type="event", at=e.at, seq=e.seq, event=e) for e in _events(session, customer_id)]
+    """Events, follow-ups and deals, oldest first; equal times keep the order they were recorded in.
+    A viewer who may not see the contact details reads earlier owners' notes with them masked."""
+    customer = ownership.get_customer(session, user, customer_id)
+    masked = Presenter(session, user).hides(customer)
+    items = [
+        TimelineItem(type="event", at=e.at, seq=e.seq, event=e) for e in _events(session, customer_id, masked)
+    ]
     items += [
         TimelineItem(type="followup", at=f.at, seq=f.seq, followup=f)
-        for f in list_followups(customer_id, user, session)
+        for f in _followups(session, customer_id, masked)
     ]
     items += [
         TimelineItem(type="deal", at=d.signed_at, seq=d.seq, deal=d)

@@ -15,10 +15,6 @@ from highseas.api.deps import authenticate_first
 from highseas.auth.audit import audit
 from highseas.db import session_scope
 
-# Failures worth a line in the security audit trail. They are written in a transaction of their
-# own because the request's transaction is rolled back.
-AUDITED = {"forbidden", "not_pool_member", "duplicate_customer"}
-
 
 class ErrorDetail(BaseModel):
     code: str
@@ -55,8 +51,9 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 
 def audit_refusal(request: Request, exc: errors.DomainError) -> None:
-    """Record a refusal worth auditing, whichever edge (API or web pages) answered it."""
-    if exc.code not in AUDITED:
+    """Record a refusal worth auditing, whichever edge (API or web pages) answered it, in a
+    transaction of its own: the request's transaction is rolled back."""
+    if not exc.audited:
         return
     user = getattr(request.state, "user_id", None)
     with session_scope(request.app.state.engine) as session:

@@ -35,6 +35,7 @@ def pool_out(session: Session, pool: Pool) -> PoolOut:
         reclaim_protection_days=pool.reclaim_protection_days,
         daily_claim_limit=pool.daily_claim_limit,
         source=pool.source,
+        public_custom_fields=pool.public_custom_fields,
     )
 
 
@@ -80,7 +81,15 @@ def patch_pool(pool_id: IdPath, body: PoolPatch, user: CurrentUser, session: Db)
     current = pool_out(session, service.get_pool(session, pool_id)).model_dump(exclude={"id"})
     merged = current | body.model_dump(exclude_unset=True)
     reject_nulls(
-        merged, ("name", "member_user_ids", "member_department_ids", "admin_user_ids", "hide_contact")
+        merged,
+        (
+            "name",
+            "member_user_ids",
+            "member_department_ids",
+            "admin_user_ids",
+            "hide_contact",
+            "public_custom_fields",
+        ),
     )
     return pool_out(session, service.update_pool(session, pool_id, service.PoolInput(**merged)))
 

@@ -46,6 +46,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_actor_at", "actor_id", "at"),
         # Whether a username logged in from an address before (the login limits ask).
         Index("ix_audit_event_username_at", "username", "at"),
     )

@@ -13,7 +13,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.audit import mask_phone
 from highseas.auth.permissions import Action, can, ensure
 from highseas.customers.contacts import (
     company_key,
@@ -21,17 +20,17 @@ from highseas.customers.contacts import (
     normalise_email,
     normalise_phone,
 )
+from highseas.customers.dedup import DEDUP_KEYS, duplicate_of, ensure_under_hit_limit
 from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
-from highseas.customers.queries import get_live_customer
 from highseas.db import is_postgresql
 from highseas.org.models import User
-from highseas.org.service import company_settings, get_user
+from highseas.org.service import company_settings
 from highseas.ownership.due import refresh_due
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind
 from highseas.ownership.service import ensure_capacity, get_customer, lock_users, owned_by_actor
 from highseas.pools.models import Pool
-from highseas.pools.service import get_pool, is_pool_member
+from highseas.pools.service import is_pool_member
 from highseas.validation import reject_nulls
 
 
@@ -53,8 +52,6 @@ class CustomerInput:
 
 
 CENT = Decimal("0.01")
-# The customer columns that identify one real customer; equal in any of them means a duplicate.
-DEDUP_KEYS = ("phone_e164", "email_key", "credit_code", "company_key")
 EDITABLE_FIELDS = frozenset(CustomerInput.__dataclass_fields__)
 
 
@@ -100,17 +97,6 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
     }
 
 
-def where_it_is(session: Session, actor: User, existing: Customer) -> str:
-    if existing.owner_id is None:
-        return get_pool(session, existing.pool_id).name
-    owner = get_user(session, existing.owner_id)
-    if owner.id == actor.id:
-        return "owned by you"
-    if can(session, actor, Action.VIEW, owner):
-        return f"owned by {owner.name}"
-    return "owned by a colleague"
-
-
 def ensure_not_duplicate(
     session: Session,
     actor: User,
@@ -121,11 +107,13 @@ def ensure_not_duplicate(
     """Refuse a second record of one real customer: same phone (E.164), email, credit code or
     company (its :func:`company_key`). Imports apply the same keys to whole files at once.
 
-    The error says where the existing record is, never its contact details.
+    The error says where the existing record is only to whom may see it, never its contact
+    details; a user making many such hits is held back for a while (:mod:`highseas.customers.dedup`).
     """
     matches = [getattr(Customer, key) == values[key] for key in DEDUP_KEYS if values.get(key)]
     if not matches:
         return
+    ensure_under_hit_limit(session, actor, 1)
     # Only new values can meet another request filing the same ones (an edit holds what it changes).
     keys = [f"{key}:{values[key]}" for key in held if values.get(key)]
     if keys:
@@ -137,12 +125,7 @@ def ensure_not_duplicate(
         query = query.where(Customer.id != exclude_id)
     existing = session.scalars(query).first()
     if existing is not None:
-        where = where_it_is(session, actor, existing)
-        raise errors.DuplicateCustomer(
-            f"this customer already exists ({where})",
-            existing={"id": existing.id, "where": where},
-            matched_on=_matched_on(existing, values),
-        )
+        raise duplicate_of(session, actor, existing, values)
 
 
 # PostgreSQL advisory lock classes: one lock per dedup key value, and one over every key.
@@ -201,17 +184,6 @@ def hold_all_dedup_keys(session: Session) -> None:
     whole file at once. Creates and edits of customers wait meanwhile."""
     if is_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:all, 0)"), {"all": _ALL_KEYS_LOCK})
-
-
-def _matched_on(existing: Customer, values: dict[str, Any]) -> str:
-    """Which contact made the match, masked, for the audit trail (never for the response)."""
-    if values.get("phone_e164") and existing.phone_e164 == values["phone_e164"]:
-        return f"phone {mask_phone(values['phone_e164'])}"
-    if values.get("email_key") and existing.email_key == values["email_key"]:
-        return "email"
-    if values.get("credit_code") and existing.credit_code == values["credit_code"]:
-        return "credit_code"
-    return "company"
 
 
 def ensure_can_fill_pool(session: Session, actor: User, pool: Pool) -> None:
@@ -373,7 +345,8 @@ def record_deal(
 
 
 def soft_delete(session: Session, actor: User, customer_id: int) -> None:
-    customer = get_live_customer(session, customer_id, for_update=True)
+    """Admins only: ``not_found`` for a customer the actor may not see, ``forbidden`` otherwise."""
+    customer = get_customer(session, actor, customer_id, for_update=True)
     ensure(session, actor, Action.DELETE, customer, doing="delete customers")
     customer.deleted_at = clock.now()
     refresh_due(session, customer)
@@ -383,7 +356,8 @@ def soft_delete(session: Session, actor: User, customer_id: int) -> None:
 def restore(session: Session, actor: User, customer_id: int) -> Customer:
     """Bring a soft-deleted customer back as it was; its owner's capacity still applies."""
     customer = session.get(Customer, customer_id, with_for_update=True, populate_existing=True)
-    if customer is None or customer.deleted_at is None:
+    # Deleted or not, a customer the actor may not see is not there for them.
+    if customer is None or customer.deleted_at is None or not can(session, actor, Action.VIEW, customer):
         raise errors.NotFound(f"no deleted customer {customer_id}")
     ensure(session, actor, Action.DELETE, customer, doing="restore customers")
     # Someone may have filed the same real customer while this one was deleted.

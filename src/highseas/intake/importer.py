@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from highseas import clock, errors
 from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, can, visible_pool
+from highseas.customers.dedup import KEY_KINDS
 from highseas.customers.service import ensure_can_fill_pool, hold_all_dedup_keys
 from highseas.db import table_of
 from highseas.intake import staging
@@ -158,15 +159,16 @@ def import_file(
             progress(table.size, table.size)
         hold_all_dedup_keys(session)  # from here to the commit, nobody else files a customer
         staging.mark_duplicates(session)
+        staging.audit_hits(session, actor, batch_id=batch.id, now=now)
         batch.imported = staging.insert_customers(
             session, batch_id=batch.id, pool_id=pool.id, actor_id=actor.id, now=now
         )
         batch.duplicates = staging.record_duplicates(
             session,
             batch_id=batch.id,
-            columns={label: columns.column_of(label) for label in staging.KEY_LABELS.values()},
+            columns={label: columns.column_of(label) for label in KEY_KINDS.values()},
         )
-        for issue in possible_duplicates(session, batch.id, columns.column_of("company")):
+        for issue in possible_duplicates(session, actor, batch.id, columns.column_of("company")):
             report.add(issue)
             batch.possible_duplicates += 1
         report.flush()

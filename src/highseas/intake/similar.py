@@ -15,16 +15,19 @@ from itertools import groupby
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select, text
+from sqlalchemy import and_, column, func, or_, select, table
 from sqlalchemy.orm import Session
 
 from highseas.auth.audit import audit
+from highseas.auth.permissions import visible_customers_clause
 from highseas.customers.contacts import company_key
+from highseas.customers.dedup import where_it_is
 from highseas.customers.models import Customer
-from highseas.customers.service import where_it_is
+from highseas.db import table_of
 from highseas.intake.models import IssueKind
 from highseas.intake.staging import STAGING
 from highseas.org.models import User
+from highseas.pools.service import viewer_parameters
 
 THRESHOLD = 85
 """``fuzz.ratio`` from which two company keys count as possibly one company."""
@@ -37,31 +40,55 @@ def _scored(key: str, keys: list[str]) -> list[tuple[str, float, int]]:
     return process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None)
 
 
-def _blocks(session: Session, batch_id: int) -> Iterator[list[Any]]:
-    block = f"substr(c.company_key, 1, {BLOCK_CHARS})"
-    rows = session.execute(
-        text(
-            f"SELECT {block}, c.id, c.company_key, s.row_no FROM customer c "
-            f"LEFT JOIN {STAGING} s ON c.import_batch_id = :batch AND s.company_key = c.company_key "
-            "AND s.existing_id IS NULL AND s.dup_of_row IS NULL "
-            f"WHERE c.deleted_at IS NULL AND c.company_key IS NOT NULL AND {block} IN "
-            f"(SELECT substr(company_key, 1, {BLOCK_CHARS}) FROM customer "
-            "WHERE import_batch_id = :batch AND company_key IS NOT NULL) "
-            f"ORDER BY {block}, c.id"
-        ).execution_options(yield_per=5000),
-        {"batch": batch_id},
+_STAGED_COMPANIES = table(
+    STAGING, column("row_no"), column("company_key"), column("existing_id"), column("dup_of_row")
+)
+
+
+def _blocks(session: Session, actor: User, batch_id: int) -> Iterator[list[Any]]:
+    """The batch's imported customers and the customers the importer may see, in blocks sharing
+    the key's first characters: (block, id, key, row of the file or None)."""
+    staged = _STAGED_COMPANIES
+    block = func.substr(Customer.company_key, 1, BLOCK_CHARS)
+    imported_blocks = (
+        select(block)
+        .where(Customer.import_batch_id == batch_id, Customer.company_key.is_not(None))
+        .correlate(None)
     )
+    this_file = and_(
+        Customer.import_batch_id == batch_id,
+        staged.c.company_key == Customer.company_key,
+        staged.c.existing_id.is_(None),
+        staged.c.dup_of_row.is_(None),
+    )
+    query = (
+        select(block, Customer.id, Customer.company_key, staged.c.row_no)
+        .select_from(table_of(Customer))
+        .outerjoin(staged, this_file)
+        .where(
+            Customer.deleted_at.is_(None),
+            Customer.company_key.is_not(None),
+            block.in_(imported_blocks),
+            or_(staged.c.row_no.is_not(None), visible_customers_clause(actor.role)),
+        )
+        .order_by(block, Customer.id)
+        .execution_options(yield_per=5000)
+    )
+    rows = session.execute(query, viewer_parameters(session, actor))
     for _, members in groupby(rows, key=lambda row: row[0]):
         yield list(members)
 
 
-def possible_duplicates(session: Session, batch_id: int, column: str) -> Iterator[dict[str, Any]]:
-    """Report rows for imported customers whose company resembles another customer's.
+def possible_duplicates(
+    session: Session, actor: User, batch_id: int, column_name: str
+) -> Iterator[dict[str, Any]]:
+    """Report rows for imported customers whose company resembles that of another customer the
+    importer may see (one they may not see is nobody's business of theirs).
 
     Each imported customer is reported once, against its closest match; of two similar rows of
     one file, the later one is reported. Run it while the staging table still exists.
     """
-    for members in _blocks(session, batch_id):
+    for members in _blocks(session, actor, batch_id):
         if len(members) < 2:
             continue
         keys = [key for _, _, key, _ in members]
@@ -76,7 +103,7 @@ def possible_duplicates(session: Session, batch_id: int, column: str) -> Iterato
                 yield {
                     "batch_id": batch_id,
                     "row_number": row_no,
-                    "column_name": column,
+                    "column_name": column_name,
                     "kind": IssueKind.POSSIBLE_DUPLICATE.value,
                     "reason": f"company name {round(score)}% like",
                     "existing_customer_id": other_id,
@@ -94,9 +121,9 @@ class Match:
 
 
 def possible_duplicates_of(session: Session, actor: User, company: str) -> list[Match]:
-    """Customers whose company comes close to ``company`` but is not equal (equal is a duplicate,
-    refused on create): a person looks before creating. Says where each one is, as a duplicate
-    does, never its contact details; the lookup goes to the audit trail like any dedup hit."""
+    """Customers the actor may see whose company comes close to ``company`` but is not equal
+    (equal is a duplicate, refused on create): a person looks before creating. Says where each one
+    is, never its contact details; the lookup goes to the audit trail like any dedup hit."""
     key = company_key(company)
     if key is None:
         return []
@@ -110,8 +137,10 @@ def possible_duplicates_of(session: Session, actor: User, company: str) -> list[
                 Customer.company_key < prefix + "\U0010ffff",
                 Customer.company_key != key,
                 Customer.deleted_at.is_(None),
+                visible_customers_clause(actor.role),
             )
-            .order_by(Customer.id)
+            .order_by(Customer.id),
+            viewer_parameters(session, actor),
         )
     )
     scored = _scored(key, [c.company_key or "" for c in candidates])[:MAX_MATCHES]

@@ -13,25 +13,33 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    column,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
-from highseas.customers.service import DEDUP_KEYS
-from highseas.db import is_postgresql, to_micros
+from highseas.auth.models import AuditEvent
+from highseas.auth.permissions import customer_contacts_hidden, visible_customers_clause
+from highseas.customers.dedup import DEDUP_KEYS, KEY_KINDS, ensure_under_hit_limit
+from highseas.customers.models import Customer
+from highseas.db import Instant, is_postgresql, table_of, to_micros
 from highseas.intake.rows import STAGED
+from highseas.org.models import User
 from highseas.ownership.models import EventKind
+from highseas.pools.service import viewer_parameters
 
 STAGING = "intake_row"
 CHUNK = 5_000
-
-KEY_LABELS = {
-    "phone_e164": "phone",
-    "email_key": "email",
-    "credit_code": "credit_code",
-    "company_key": "company",
-}
-"""What a person calls each dedup key, and the import field whose column the report names."""
-assert set(KEY_LABELS) == set(DEDUP_KEYS)
 
 _TEXT_COLUMNS = ", ".join(f"{column} TEXT" for column in STAGED[1:])
 
@@ -143,6 +151,50 @@ def mark_duplicates(session: Session) -> None:
         )
 
 
+_STAGED_HITS = table(STAGING, column("existing_id"), column("dup_key"))
+
+
+def _json_object(
+    session: Session, values: dict[str, ColumnElement[Any]], flags: dict[str, ColumnElement[bool]]
+) -> ColumnElement[Any]:
+    """A JSON object built in SQL from ``values`` and the booleans ``flags``."""
+    if not is_postgresql(session):
+        # SQLite has no booleans: a flag would be 1 or 0 in the object, not true or false.
+        flags = {
+            key: case((flag, func.json("true")), else_=func.json("false")) for key, flag in flags.items()
+        }
+    fields = values | flags
+    pairs = [part for key, value in fields.items() for part in (literal_column(f"'{key}'"), value)]
+    build = func.json_build_object if is_postgresql(session) else func.json_object
+    return build(*pairs)
+
+
+def audit_hits(session: Session, actor: User, *, batch_id: int, now: datetime) -> None:
+    """One audit row per staged row that matched a live customer: the key kind, the customer, and
+    whether the importer may see it (and its contacts). Refuses the import (``rate_limited``)
+    when its hits on what the importer may not see take them past the limit of
+    :mod:`highseas.customers.dedup`. Run after :func:`mark_duplicates`."""
+    staged = _STAGED_HITS
+    hits = staged.join(table_of(Customer), Customer.id == staged.c.existing_id)
+    visible = visible_customers_clause(actor.role)
+    revealing = not_(visible & not_(customer_contacts_hidden(actor.role)))
+    parameters = viewer_parameters(session, actor)
+    count = select(func.count()).select_from(hits).where(revealing)
+    ensure_under_hit_limit(session, actor, session.scalar(count, parameters) or 0)
+    kind = case(
+        *((staged.c.dup_key == key, literal_column(f"'{label}'")) for key, label in KEY_KINDS.items())
+    )
+    values: dict[str, ColumnElement[Any]] = {
+        "batch_id": literal_column(str(int(batch_id))),
+        "customer_id": table_of(Customer).c.id,
+        "key": kind,
+    }
+    detail = _json_object(session, values, {"visible": visible, "revealing": revealing})
+    rows = select(literal_column("'dedup_hit'"), literal(actor.id), detail, literal(now, Instant()))
+    columns = ["kind", "actor_id", "detail", "at"]
+    session.execute(insert(table_of(AuditEvent)).from_select(columns, rows.select_from(hits)), parameters)
+
+
 def insert_customers(session: Session, *, batch_id: int, pool_id: int, actor_id: int, now: datetime) -> int:
     """Insert the rows left after dedup as unowned customers of the pool, each with its ``import``
     event (the customer's record number 1); returns how many."""
@@ -182,7 +234,7 @@ def record_duplicates(session: Session, *, batch_id: int, columns: dict[str, str
     label = " ".join(f"WHEN '{key}' THEN :label_{key}" for key in DEDUP_KEYS)
     column = " ".join(f"WHEN '{key}' THEN :column_{key}" for key in DEDUP_KEYS)
     params: dict[str, Any] = {"batch": batch_id, "kind": "duplicate"}
-    for key, name in KEY_LABELS.items():
+    for key, name in KEY_KINDS.items():
         params[f"label_{key}"] = f"same {name}"
         params[f"column_{key}"] = columns[name]
     recorded = session.execute(

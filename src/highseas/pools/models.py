@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from highseas.db import Base, Instant, value_enum
@@ -20,6 +20,8 @@ class Pool(Base):
     hide_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     reclaim_protection_days: Mapped[int] = mapped_column(Integer, default=0)
     daily_claim_limit: Mapped[int | None] = mapped_column(Integer)
+    # The custom field keys shown while the pool hides contact details; the others are hidden too.
+    public_custom_fields: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(Instant())
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from highseas.validation import Count, Id
 
 Grade = Literal["A", "B", "C", "D", "E"]
+FieldKey = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class PoolIn(BaseModel):
@@ -21,6 +22,7 @@ class PoolIn(BaseModel):
     reclaim_protection_days: int = Field(default=0, ge=0, le=3650)
     daily_claim_limit: Count | None = None
     source: str | None = Field(default=None, max_length=100)
+    public_custom_fields: list[FieldKey] = Field(default=[], max_length=100)
 
 
 class PoolPatch(BaseModel):
@@ -33,6 +35,7 @@ class PoolPatch(BaseModel):
     reclaim_protection_days: int | None = Field(default=None, ge=0, le=3650)
     daily_claim_limit: Count | None = None
     source: str | None = Field(default=None, max_length=100)
+    public_custom_fields: list[FieldKey] | None = Field(default=None, max_length=100)
 
 
 class PoolOut(PoolIn):

@@ -7,7 +7,7 @@ a sweep.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -45,6 +45,7 @@ class PoolInput:
     reclaim_protection_days: int = 0
     daily_claim_limit: int | None = None
     source: str | None = None
+    public_custom_fields: Sequence[str] = ()  # shown while contacts are hidden
 
 
 def _validate_pool_input(session: Session, data: PoolInput, pool_id: int | None = None) -> None:
@@ -67,6 +68,10 @@ def _validate_pool_input(session: Session, data: PoolInput, pool_id: int | None 
         raise errors.InvalidInput("name", f"a pool named {data.name!r} exists")
 
 
+def _public_fields(data: PoolInput) -> list[str]:
+    return sorted({key.strip() for key in data.public_custom_fields if key.strip()})
+
+
 def _write_membership(session: Session, pool_id: int, data: PoolInput) -> None:
     for model in (PoolMemberUser, PoolMemberDepartment, PoolAdmin):
         session.execute(delete(model).where(model.pool_id == pool_id))
@@ -86,6 +91,7 @@ def create_pool(session: Session, data: PoolInput) -> Pool:
         hide_contact=data.hide_contact,
         reclaim_protection_days=data.reclaim_protection_days,
         daily_claim_limit=data.daily_claim_limit,
+        public_custom_fields=_public_fields(data),
         created_at=clock.now(),
     )
     session.add(pool)
@@ -106,6 +112,7 @@ def update_pool(session: Session, pool_id: int, data: PoolInput) -> Pool:
     pool.hide_contact = data.hide_contact
     pool.reclaim_protection_days = data.reclaim_protection_days
     pool.daily_claim_limit = data.daily_claim_limit
+    pool.public_custom_fields = _public_fields(data)
     _write_membership(session, pool_id, data)
     session.flush()
     return pool

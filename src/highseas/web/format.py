@@ -84,9 +84,14 @@ ERROR_TEXTS = {
     "not_owner": N_("You do not own this customer (any more)."),
     "not_pool_member": N_("You are not a member of this pool, so you cannot claim from it."),
     "duplicate_customer": N_("This customer already exists: %(where)s."),
+    "duplicate_customer_hidden": N_("This customer already exists, where you cannot see it."),
     "forbidden": N_("You are not allowed to do that."),
     "not_found": N_("That no longer exists, or you may not see it."),
     "rate_limited": N_("Too many failed logins. Try again in %(retry_after)s seconds."),
+    "dedup_rate_limited": N_(
+        "Too many duplicate checks hit customers you cannot fully see (at most %(limit)s in %(minutes)s "
+        "minutes). Nothing was saved: try again later."
+    ),
     "validation_error": N_("Please check “%(field)s”: %(message)s"),
     "busy": N_(
         "A file is being imported and checked for duplicates. Nothing was saved: try again in a minute."
@@ -164,6 +169,10 @@ class Formatter:
         code = exc.code
         if code == "already_owned" and exc.details.get("by_you"):
             code = "already_owned_by_you"
+        if code == "duplicate_customer" and not exc.details["existing"]["visible"]:
+            code = "duplicate_customer_hidden"  # no place to name: the reader may not see it
+        if isinstance(exc, errors.RateLimited):
+            code = "dedup_rate_limited"
         if code == "capacity_full" and "capacity" not in exc.details:
             code = "capacity_full_everyone"  # a distribution: several users, no one count to name
         if code not in ERROR_TEXTS:

@@ -188,6 +188,7 @@ class PoolForm:
     member_department_ids: list[str]
     member_user_ids: list[str]
     admin_user_ids: list[str]
+    public_custom_fields: str
 
     def to_input(self) -> pools.PoolInput:
         return pools.PoolInput(
@@ -202,6 +203,7 @@ class PoolForm:
             or 0,
             daily_claim_limit=optional_int(self.daily_claim_limit, "daily_claim_limit"),
             source=optional_text(self.source),
+            public_custom_fields=self.public_custom_fields.replace("，", ",").split(","),
         )
 
 
@@ -214,6 +216,7 @@ def _posted_pool(
     member_department_ids: IdList = [],  # noqa: B006 - FastAPI copies form defaults
     member_user_ids: IdList = [],  # noqa: B006
     admin_user_ids: IdList = [],  # noqa: B006
+    public_custom_fields: Annotated[str, Form(max_length=2000)] = "",
 ) -> PoolForm:
     return PoolForm(
         name,
@@ -224,6 +227,7 @@ def _posted_pool(
         member_department_ids,
         member_user_ids,
         admin_user_ids,
+        public_custom_fields,
     )
 
 

@@ -22,8 +22,8 @@ from highseas.api import intake_routes
 from highseas.api.deps import IdPath, engine_of
 from highseas.api.errors import audit_refusal
 from highseas.auth.permissions import Action, can, visible_pool
+from highseas.customers.dedup import where_it_is
 from highseas.customers.models import GRADES, Customer
-from highseas.customers.service import where_it_is
 from highseas.db import session_scope
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat
@@ -229,8 +229,8 @@ class _ImportRun:
 
 
 def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]:
-    """The imported customers whose company comes close to another's, for a person to decide;
-    the other one by name only when the reader may see it, otherwise by where it is."""
+    """The imported customers whose company comes close to another's the reader may see, for a
+    person to decide."""
     imported, existing = aliased(Customer), aliased(Customer)
     rows = page.session.execute(
         select(ImportIssue.row_number, ImportIssue.score, imported, existing)
@@ -245,11 +245,11 @@ def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]
             "row": row,
             "score": score,
             "imported": new,
-            "other": old if can(page.session, page.me, Action.VIEW, old) else None,
-            "other_id": old.id,
+            "other": old,
             "where": where_it_is(page.session, page.me, old),
         }
         for row, score, new, old in rows
+        if can(page.session, page.me, Action.VIEW, old)
     ]
 
 

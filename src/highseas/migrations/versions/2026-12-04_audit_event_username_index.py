@@ -3,8 +3,8 @@
 The login limits ask whether a username logged in from an address before: an index on
 ``audit_event (username, at)`` answers from the few rows of that username.
 
-Revision ID: 0011
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04 04:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from alembic import op
 
 
-revision: str = '0011'
-down_revision: str | None = '0006'
+revision: str = '0008'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
