@@ -93,7 +93,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if first.get("type") == "json_invalid":
         message = "body: the request body is not valid JSON"
     else:
-        message = f"{_field_name(tuple(first.get('loc', ())))}: {first.get('msg', 'invalid')}"
+        why = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        message = f"{_field_name(tuple(first.get('loc', ())))}: {why}"
     return JSONResponse(error_body("validation_error", message), status_code=422)
 
 

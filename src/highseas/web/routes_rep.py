@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -10,7 +9,6 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from highseas import errors
 from highseas.api import customer_routes, system_routes
 from highseas.api.customer_routes import Presenter
 from highseas.api.deps import IdPath
@@ -23,6 +21,7 @@ from highseas.org.models import Role, User
 from highseas.ownership import service as ownership
 from highseas.pools.models import Pool
 from highseas.pools.service import get_pool, member_pool_ids, visible_pool_ids
+from highseas.validation import parse_amount
 from highseas.web.actions import act, unconfirmed
 from highseas.web.context import CsrfChecked, SignedIn, safe_path
 from highseas.web.format import EVENT_KINDS, FOLLOWUP_KINDS, STAGES
@@ -173,20 +172,13 @@ def add_followup(
     )
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        return Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise errors.InvalidInput("amount", "must be a number such as 12800.00") from None
-
-
 @router.post("/customers/{customer_id}/deals", dependencies=[CsrfChecked])
 def add_deal(customer_id: IdPath, page: SignedIn, amount: Annotated[str, Form(max_length=20)]) -> Response:
     return act(
         page,
         f"/customers/{customer_id}",
         page.gettext("Deal recorded."),
-        lambda: service.record_deal(page.session, page.me, customer_id, _amount(amount)),
+        lambda: service.record_deal(page.session, page.me, customer_id, parse_amount(amount)),
     )
 
 
