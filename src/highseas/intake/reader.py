@@ -63,8 +63,9 @@ def _first_flaw(path: Path, encoding: str) -> tuple[int, str, int] | None:
             try:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
-                before = (buffered + chunk)[: exc.start].decode(encoding, "replace")
-                return lines + before.count("\n"), "", non_ascii + _count_non_ascii(before)
+                text = (buffered + chunk)[: exc.start].decode(encoding, "replace")
+                if NUL not in text:
+                    return lines + text.count("\n"), "", non_ascii + _count_non_ascii(text)
             nul = text.find(NUL)
             if nul >= 0:
                 return lines + text.count("\n", 0, nul), "holds a NUL character, so it is not a text file", 0

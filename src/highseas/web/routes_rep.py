@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
@@ -121,7 +121,10 @@ def claim(customer_id: IdPath, page: SignedIn, next: Annotated[str, Form()] = "/
 
 
 @router.get("/customers/{customer_id}")
-def customer_page(customer_id: IdPath, page: SignedIn) -> Response:
+def customer_page(
+    customer_id: IdPath, page: SignedIn, amount: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
+    """One customer; ``amount`` fills the deal form again after it was refused."""
     me, session = page.me, page.session
     customer = ownership.get_customer(session, me, customer_id)
     timeline = customer_routes.timeline(customer_id, me, session)
@@ -153,6 +156,7 @@ def customer_page(customer_id: IdPath, page: SignedIn) -> Response:
         event_kinds=EVENT_KINDS,
         followup_kinds=FOLLOWUP_KINDS,
         stages=STAGES,
+        typed_amount=amount,
     )
 
 
@@ -174,11 +178,14 @@ def add_followup(
 
 @router.post("/customers/{customer_id}/deals", dependencies=[CsrfChecked])
 def add_deal(customer_id: IdPath, page: SignedIn, amount: Annotated[str, Form(max_length=20)]) -> Response:
+    """The amount is checked as the API checks it; a refused one is back in the form."""
+    back = f"/customers/{customer_id}"
     return act(
         page,
-        f"/customers/{customer_id}",
+        f"{back}?{urlencode({'amount': amount})}",
         page.gettext("Deal recorded."),
         lambda: service.record_deal(page.session, page.me, customer_id, parse_amount(amount)),
+        then=lambda _: back,
     )
 
 
