@@ -10,26 +10,15 @@ import zipfile
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from highseas.customers.models import Customer
 from highseas.intake.models import ImportBatch
 from highseas.intake.reader import MAX_LINE_CHARS, MAX_XLSX_INFLATED
+from tests.conftest import xlsx_bytes
 from tests.http.conftest import Api, Caller, error_code
 
 LEADS = "姓名,手机,公司\n张伟,13800138000,杭州云帆科技有限公司\n李娜,13900139000,\n"
-
-
-def xlsx_bytes(rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def upload(caller: Caller, pool_id: int, data: bytes, name: str = "线索.csv", preview: bool = False) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from highseas.customers.models import Customer
 from highseas.intake.models import ImportBatch
-from tests.http.test_upload_input import xlsx_bytes
+from tests.conftest import xlsx_bytes
 from tests.web.conftest import Site, csrf_of
 
 _HIDDEN = re.compile(r'name="(token|file_name)" value="([^"]+)"')
