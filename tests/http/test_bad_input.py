@@ -49,6 +49,11 @@ def test_nul_characters_in_bodies_and_queries_are_refused_by_name_and_nothing_is
         api.rep.post("/customers", json={"name": "甲", "custom_fields": {"QQ\u0000": "1"}}),
         "custom_fields.QQ\\0",
     )
+    for content_type in ({}, {"content-type": "application/merge-patch+json"}):
+        raw = api.client.post(
+            "/api/v1/customers", content=b'{"name": "\\u0000"}', headers=api.rep.headers | content_type
+        )
+        refused(raw, "name")
     refused(api.rep.get("/customers", params={"q": "张\u0000"}), "q")
     refused(api.rep.get("/possible-duplicates", params={"company": "\u0000"}), "company")
     assert count(api, Customer) == 0

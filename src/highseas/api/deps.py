@@ -151,7 +151,7 @@ async def _check_raw_input(request: Request) -> None:
     :data:`MAX_JSON_BODY`. One check for every route, the login included; it costs a request
     without such input one substring search of its body."""
     problem = nul_field(request.query_params.multi_items()) or nul_field(request.path_params.items())
-    if problem is None and request.headers.get("content-type", "").startswith("application/json"):
+    if problem is None and _read_as_json(request.headers.get("content-type")):
         body = await request.body()
         if len(body) > MAX_JSON_BODY:
             await authenticate_first(request)
@@ -164,6 +164,16 @@ async def _check_raw_input(request: Request) -> None:
     if problem is not None:
         await authenticate_first(request)
         refuse_nul(problem)
+
+
+def _read_as_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads the body as JSON: also when no content type is given."""
+    media = (content_type or "").partition(";")[0].strip().lower()
+    return (
+        not media
+        or media == "application/json"
+        or (media.startswith("application/") and media.endswith("+json"))
+    )
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
