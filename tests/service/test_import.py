@@ -169,6 +169,16 @@ def test_an_excel_file_with_a_merged_title_merged_header_groups_and_blank_rows(
     assert imported["李娜"].phone_e164 == "+8613900139000"
 
 
+def test_a_gbk_file_whose_first_characters_are_also_valid_utf8_is_read_as_gbk(
+    org: Org, tmp_path: Path
+) -> None:
+    # 伟 in GBK (CE B0) is also a valid UTF-8 character: a title of three of them proves nothing.
+    path = tmp_path / "线索.csv"
+    path.write_bytes(("伟伟伟\n" + HEADER + "张伟,13800138000,杭州云帆科技有限公司,,,,,\n").encode("gbk"))
+    assert run_import(org, path).batch.imported == 1
+    assert customers(org)["张伟"].company == "杭州云帆科技有限公司"
+
+
 def test_a_file_without_leads_is_refused_and_leaves_no_batch(org: Org, tmp_path: Path) -> None:
     header_only = write_csv(tmp_path / "empty.csv", "")
     empty = tmp_path / "nothing.csv"

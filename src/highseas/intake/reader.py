@@ -32,7 +32,10 @@ MAX_XLSX_INFLATED = 100 << 20
 """Bytes an Excel file may unpack to: its zip directory says how many before anything is
 unpacked, and reading never goes past what it says."""
 SUPPORTED_ENCODINGS = "UTF-8, GBK or UTF-16 (with a byte order mark)"
-_UTF8_EVIDENCE = 3
+_UTF8_EVIDENCE = 8
+"""Non-ASCII characters read as UTF-8 before an invalid byte that make a file UTF-8 with a damaged
+byte rather than GBK: about one GBK character in seven is also valid UTF-8, eight in a row almost
+never are."""
 NUL = "\x00"
 _DELIMITERS = (",", "\t", ";")
 
