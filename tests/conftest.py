@@ -7,6 +7,7 @@ database). When it cannot be reached its tests skip and say why, unless
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 from argon2 import PasswordHasher
+from openpyxl import Workbook
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -190,3 +192,15 @@ def an_import_checking_for_duplicates(engine: Engine, monkeypatch: pytest.Monkey
     with session_scope(engine) as importing:
         customers_service.hold_all_dedup_keys(importing)
         yield
+
+
+def xlsx_bytes(rows: list[list[Any]]) -> bytes:
+    """A real workbook of ``rows``, as Excel would upload it."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -169,14 +169,29 @@ def test_an_excel_file_with_a_merged_title_merged_header_groups_and_blank_rows(
     assert imported["李娜"].phone_e164 == "+8613900139000"
 
 
-def test_a_file_of_zero_rows_imports_nothing_and_says_so(org: Org, tmp_path: Path) -> None:
+def test_a_gbk_file_whose_first_characters_are_also_valid_utf8_is_read_as_gbk(
+    org: Org, tmp_path: Path
+) -> None:
+    # 伟 in GBK (CE B0) is also a valid UTF-8 character: a title of three of them proves nothing.
+    path = tmp_path / "线索.csv"
+    path.write_bytes(("伟伟伟\n" + HEADER + "张伟,13800138000,杭州云帆科技有限公司,,,,,\n").encode("gbk"))
+    assert run_import(org, path).batch.imported == 1
+    assert customers(org)["张伟"].company == "杭州云帆科技有限公司"
+
+
+def test_a_file_without_leads_is_refused_and_leaves_no_batch(org: Org, tmp_path: Path) -> None:
     header_only = write_csv(tmp_path / "empty.csv", "")
     empty = tmp_path / "nothing.csv"
     empty.write_bytes(b"")
-    for path in (header_only, empty):
-        result = run_import(org, path)
-        assert (result.batch.rows, result.batch.imported) == (0, 0)
+    blank = tmp_path / "blank.csv"
+    blank.write_bytes(b"\r\n\r\n")
+    for path, why in ((header_only, "no rows of leads"), (empty, "is empty"), (blank, "has no rows")):
+        with pytest.raises(errors.InvalidInput, match=why) as refused:
+            run_import(org, path)
+        assert refused.value.field == "file"
     assert customers(org) == {}
+    with org.session() as session:
+        assert session.scalars(select(ImportBatch)).all() == []
 
 
 def test_importing_the_same_file_again_imports_nothing(org: Org, tmp_path: Path) -> None:

@@ -4,10 +4,11 @@ route class that runs a request's database work in one worker thread."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,7 +20,7 @@ from highseas import errors
 from highseas.auth.service import user_for_token
 from highseas.db import committed
 from highseas.org.models import User
-from highseas.validation import MAX_INT
+from highseas.validation import MAX_INT, MAX_JSON_BODY, nul_field, nul_path, refuse_nul
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
 
@@ -133,6 +134,46 @@ class OneThread(APIRoute):
         if len(sessions) > 1 or (users and not sessions):
             raise TypeError(f"{path}: the endpoint takes one session (Db or ReadDb), which CurrentUser uses")
         self.needs_user = bool(users)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            await _check_raw_input(request)
+            return await handle(request)
+
+        return checked
+
+
+async def _check_raw_input(request: Request) -> None:
+    """Refuse what no field may hold before FastAPI reads it: NUL characters in the query, the
+    path or a JSON body (PostgreSQL cannot store them, and they serve no one), and JSON bodies past
+    :data:`MAX_JSON_BODY`. One check for every route, the login included; it costs a request
+    without such input one substring search of its body."""
+    problem = nul_field(request.query_params.multi_items()) or nul_field(request.path_params.items())
+    if problem is None and _read_as_json(request.headers.get("content-type")):
+        body = await request.body()
+        if len(body) > MAX_JSON_BODY:
+            await authenticate_first(request)
+            raise errors.InvalidInput("body", f"is larger than {MAX_JSON_BODY // 1024} KiB")
+        if b"\\u0000" in body:
+            try:
+                problem = nul_path(json.loads(body))
+            except (ValueError, RecursionError):
+                problem = None  # FastAPI refuses a body that is not JSON
+    if problem is not None:
+        await authenticate_first(request)
+        refuse_nul(problem)
+
+
+def _read_as_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads the body as JSON: also when no content type is given."""
+    media = (content_type or "").partition(";")[0].strip().lower()
+    return (
+        not media
+        or media == "application/json"
+        or (media.startswith("application/") and media.endswith("+json"))
+    )
 
 
 def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,9 +46,16 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+# Pydantic names the member of a union (or the validator) that refused a value; a person only
+# needs the field's name.
+_TYPE_TAG = re.compile(r"^(constrained-)?(str|int|float|bool|none|decimal)$|^function-")
+
+
 def _field_name(location: tuple[Any, ...]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    if "[key]" in parts:  # a mapping's key is wrong, not a value: name the mapping
+        parts = parts[: parts.index("[key]") - 1]
+    return ".".join(p for p in parts if not _TYPE_TAG.match(p)) or "body"
 
 
 def audit_refusal(request: Request, exc: errors.DomainError) -> None:
@@ -89,7 +97,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if first.get("type") == "json_invalid":
         message = "body: the request body is not valid JSON"
     else:
-        message = f"{_field_name(tuple(first.get('loc', ())))}: {first.get('msg', 'invalid')}"
+        why = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        message = f"{_field_name(tuple(first.get('loc', ())))}: {why}"
     return JSONResponse(error_body("validation_error", message), status_code=422)
 
 

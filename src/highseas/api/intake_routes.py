@@ -78,7 +78,9 @@ def _mapping(text: str | None) -> dict[str, str]:
 MappingForm = Annotated[
     str | None, Form(description='JSON object of header → field, e.g. {"联系电话": "phone"}')
 ]
-LeadFile = Annotated[UploadFile, File(description="A CSV (UTF-8 or GBK) or XLSX file of leads")]
+LeadFile = Annotated[
+    UploadFile, File(description="A CSV (UTF-8, GBK or UTF-16 with a BOM) or XLSX file of leads")
+]
 
 
 @contextmanager

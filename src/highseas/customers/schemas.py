@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from highseas.pools.schemas import Grade
-from highseas.validation import Id
+from highseas.validation import Amount, BusinessTime, CustomFields, Id, Tags
 
 StageName = Literal["lead", "opportunity", "customer"]
 
@@ -27,8 +27,8 @@ class CustomerIn(BaseModel):
     region: str | None = Field(default=None, max_length=100)
     industry: str | None = Field(default=None, max_length=100)
     source: str | None = Field(default=None, max_length=100)
-    tags: list[str] = []
-    custom_fields: dict[str, Any] = {}
+    tags: Tags = []
+    custom_fields: CustomFields = {}
     pool_id: Id | None = None
     in_pool: bool = False
 
@@ -48,8 +48,8 @@ class CustomerPatch(BaseModel):
     region: str | None = Field(default=None, max_length=100)
     industry: str | None = Field(default=None, max_length=100)
     source: str | None = Field(default=None, max_length=100)
-    tags: list[str] | None = None
-    custom_fields: dict[str, Any] | None = None
+    tags: Tags | None = None
+    custom_fields: CustomFields | None = None
 
 
 class CustomerOut(BaseModel):
@@ -103,7 +103,7 @@ class FollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["call", "visit", "message", "meeting", "email"]
     content: str = Field(default="", max_length=10_000)
-    at: AwareDatetime | None = None
+    at: BusinessTime | None = None
 
 
 class FollowUpOut(BaseModel):
@@ -119,8 +119,8 @@ class FollowUpOut(BaseModel):
 
 class DealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
-    signed_at: AwareDatetime | None = None
+    amount: Amount
+    signed_at: BusinessTime | None = None
 
 
 class DealOut(BaseModel):

@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -20,6 +21,7 @@ from highseas.db import from_micros, table_of, to_micros
 from highseas.org.models import Role, User
 from highseas.ownership.policy import DAY
 from highseas.pools.service import managed_users_query, viewer_parameters, visible_pools_query
+from highseas.validation import MAX_DAYS, MAX_INT
 
 MAX_PAGE = 200
 _DIGITS = re.compile(r"\D")
@@ -51,13 +53,22 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 
 
+def _in_range(number: int, least: int, most: int) -> int:
+    if not least <= number <= most:
+        raise ValueError(number)
+    return number
+
+
+_LAST_MICROS = to_micros(datetime.max.replace(tzinfo=UTC))
+
+
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
         if prefix != "id":
             raise ValueError(prefix)
-        return int(value)
+        return _in_range(int(value), 0, MAX_INT)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise errors.InvalidInput("cursor", "is not a cursor this API returned") from None
 
@@ -177,6 +188,12 @@ class FoundCustomers:
     next_cursor: str | None
 
 
+def _days(field: str, days: int) -> int:
+    if not 0 <= days <= MAX_DAYS:
+        raise errors.InvalidInput(field, f"must be between 0 and {MAX_DAYS}")
+    return days
+
+
 def search_customers(session: Session, actor: User, query: CustomerQuery) -> FoundCustomers:
     if not 1 <= query.limit <= MAX_PAGE:
         raise errors.InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
@@ -188,13 +205,9 @@ def search_customers(session: Session, actor: User, query: CustomerQuery) -> Fou
         "source": query.source or None,
     }
     if query.min_days_in_pool is not None:
-        if query.min_days_in_pool < 0:
-            raise errors.InvalidInput("min_days_in_pool", "must not be negative")
-        values["entered_before"] = clock.now() - query.min_days_in_pool * DAY
+        values["entered_before"] = clock.now() - _days("min_days_in_pool", query.min_days_in_pool) * DAY
     if query.due_within_days is not None:
-        if query.due_within_days < 0:
-            raise errors.InvalidInput("due_within_days", "must not be negative")
-        values["due_before"] = clock.now() + query.due_within_days * DAY
+        values["due_before"] = clock.now() + _days("due_within_days", query.due_within_days) * DAY
     if query.cursor:
         values["after_id"] = decode_cursor(query.cursor)
     if query.q:
@@ -219,7 +232,10 @@ def _decode_due_cursor(cursor: str) -> tuple[int | None, int]:
         prefix, due, last_id = text.split(":")
         if prefix != "due":
             raise ValueError(prefix)
-        return (None if due == "-" else int(due)), int(last_id)
+        # The instant must be one a date can hold, or it cannot be compared.
+        return (None if due == "-" else _in_range(int(due), 0, _LAST_MICROS)), _in_range(
+            int(last_id), 0, MAX_INT
+        )
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise errors.InvalidInput("cursor", "is not a cursor this page returned") from None
 

@@ -31,7 +31,7 @@ from highseas.ownership.models import EventKind
 from highseas.ownership.service import ensure_capacity, get_customer, lock_users, owned_by_actor
 from highseas.pools.models import Pool
 from highseas.pools.service import is_pool_member
-from highseas.validation import reject_nulls
+from highseas.validation import in_business_years, reject_nulls
 
 
 @dataclass
@@ -275,8 +275,7 @@ def _past_or_now(value: datetime | None, field_name: str) -> datetime:
     now = clock.now()
     if value is None:
         return now
-    if value.tzinfo is None:
-        raise errors.InvalidInput(field_name, "needs a time zone offset")
+    in_business_years(value, field_name)
     if value > now:
         raise errors.InvalidInput(field_name, "cannot be in the future")
     return value.astimezone(UTC)

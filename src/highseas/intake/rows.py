@@ -21,6 +21,13 @@ from highseas.customers.models import Customer
 from highseas.customers.service import normalise_grade
 from highseas.db import table_of
 from highseas.intake.mapping import ColumnMap
+from highseas.validation import (
+    MAX_CUSTOM_FIELDS,
+    MAX_CUSTOM_KEY_LENGTH,
+    MAX_CUSTOM_VALUE_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+)
 
 STAGED = (
     "row_no",
@@ -96,6 +103,21 @@ class RowCleaner:
                         break
         return values
 
+    def _custom_problems(self, extra: dict[str, str]) -> list[Problem]:
+        """The API's limits on custom fields (:data:`~highseas.validation.CustomFields`): the file's
+        other columns become one each."""
+        if len(extra) > MAX_CUSTOM_FIELDS:
+            return [Problem("", f"more than {MAX_CUSTOM_FIELDS} filled columns that are not customer fields")]
+        return [
+            Problem(label, f"{why} than {limit} characters")
+            for label, value in extra.items()
+            for why, length, limit in (
+                ("column name longer", len(label), MAX_CUSTOM_KEY_LENGTH),
+                ("longer", len(value), MAX_CUSTOM_VALUE_LENGTH),
+            )
+            if length > limit
+        ]
+
     def clean(self, number: int, cells: list[str]) -> tuple[Any, ...] | list[Problem]:
         """The staging row (see :data:`STAGED`) or every problem found in the row."""
         too_long: list[Problem] = []
@@ -120,10 +142,11 @@ class RowCleaner:
         name = values.get("name") or company
         if name is None:
             problems.append(Problem(self.columns.column_of("name"), "name: a name or a company is needed"))
+        tags = _tags(values.get("tags") or "")
+        extra = {label: cells[p].strip() for p, label in self.columns.extra if p < len(cells) and cells[p]}
+        problems += _tag_problems(tags, self.columns.column_of("tags")) + self._custom_problems(extra)
         if problems:
             return problems
-        tags = values.get("tags")
-        extra = {label: cells[p].strip() for p, label in self.columns.extra if p < len(cells) and cells[p]}
         return (
             number,
             name,
@@ -139,11 +162,21 @@ class RowCleaner:
             values.get("region"),
             values.get("industry"),
             values.get("source") or self.default_source,
-            _tag_list(tags) if tags else "[]",
+            json.dumps(tags, ensure_ascii=False),
             json.dumps(extra, ensure_ascii=False) if extra else "{}",
         )
 
 
-def _tag_list(text: str) -> str:
-    tags = sorted({t.strip() for t in _TAG_SEPARATORS.split(text) if t.strip()})
-    return json.dumps(tags, ensure_ascii=False)
+def _tags(text: str) -> list[str]:
+    return sorted({t.strip() for t in _TAG_SEPARATORS.split(text) if t.strip()})
+
+
+def _tag_problems(tags: list[str], column: str) -> list[Problem]:
+    """The API's limits on tags (:data:`~highseas.validation.Tags`), said of the file's column."""
+    if len(tags) > MAX_TAGS:
+        return [Problem(column, f"tags: more than {MAX_TAGS}")]
+    return [
+        Problem(column, f"tags: {t[:20]!r}… is longer than {MAX_TAG_LENGTH}")
+        for t in tags
+        if len(t) > MAX_TAG_LENGTH
+    ]

@@ -33,6 +33,7 @@ from highseas.api.deps import PageDb
 from highseas.auth.service import user_for_token
 from highseas.org.models import CompanySettings, Role, User
 from highseas.org.service import company_settings
+from highseas.validation import nul_field, refuse_nul
 from highseas.web.format import Formatter
 from highseas.web.i18n import Lang, negotiate, translations
 from highseas.web.lookups import administered_pools
@@ -70,10 +71,13 @@ def _csrf_seed(request: Request) -> str | None:
 
 
 async def verify_csrf(request: Request) -> None:
+    """Every form of a page carries the token; a field holding a NUL character (which no one types
+    and PostgreSQL cannot store) is refused by name for every form here."""
     form = await request.form()
     sent, seed = form.get("csrf_token"), _csrf_seed(request)
     if not seed or not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token_for(seed)):
         raise CsrfRejected
+    refuse_nul(nul_field(form.multi_items()))
 
 
 CsrfChecked = Depends(verify_csrf)
@@ -219,6 +223,7 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
 
 
 def _signed_in_page(request: Request, session: PageDb) -> Page:
+    refuse_nul(nul_field(request.query_params.multi_items()))
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise LoginRequired
@@ -231,6 +236,7 @@ def _signed_in_page(request: Request, session: PageDb) -> Page:
 
 
 def _anonymous_page(request: Request, session: PageDb) -> Page:
+    refuse_nul(nul_field(request.query_params.multi_items()))
     return Page(request, session, None, lang_of(request))
 
 

@@ -114,7 +114,11 @@ def upload(page: SignedIn, pool: Annotated[str, Form()], file: Annotated[UploadF
     def attempt() -> Response:
         pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
         token = uploads.hold(page.me.id, file.file)
-        return _show_preview(page, pool_id, token, file.filename or "upload", {})
+        try:
+            return _show_preview(page, pool_id, token, file.filename or "upload", {})
+        except errors.DomainError:
+            uploads.release(page.me.id, token)  # a file that cannot be read is not kept for later
+            raise
 
     return _or_refusal(page, attempt, _import_refused(page, pool))
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from highseas import errors
 from highseas.api import customer_routes, system_routes
 from highseas.api.customer_routes import Presenter
 from highseas.api.deps import IdPath
@@ -23,6 +21,7 @@ from highseas.org.models import Role, User
 from highseas.ownership import service as ownership
 from highseas.pools.models import Pool
 from highseas.pools.service import get_pool, member_pool_ids, visible_pool_ids
+from highseas.validation import parse_amount
 from highseas.web.actions import act, unconfirmed
 from highseas.web.context import CsrfChecked, SignedIn, safe_path
 from highseas.web.format import EVENT_KINDS, FOLLOWUP_KINDS, STAGES
@@ -122,7 +121,10 @@ def claim(customer_id: IdPath, page: SignedIn, next: Annotated[str, Form()] = "/
 
 
 @router.get("/customers/{customer_id}")
-def customer_page(customer_id: IdPath, page: SignedIn) -> Response:
+def customer_page(
+    customer_id: IdPath, page: SignedIn, amount: Annotated[str, Query(max_length=20)] = ""
+) -> Response:
+    """One customer; ``amount`` fills the deal form again after it was refused."""
     me, session = page.me, page.session
     customer = ownership.get_customer(session, me, customer_id)
     timeline = customer_routes.timeline(customer_id, me, session)
@@ -154,6 +156,7 @@ def customer_page(customer_id: IdPath, page: SignedIn) -> Response:
         event_kinds=EVENT_KINDS,
         followup_kinds=FOLLOWUP_KINDS,
         stages=STAGES,
+        typed_amount=amount,
     )
 
 
@@ -173,20 +176,16 @@ def add_followup(
     )
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        return Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise errors.InvalidInput("amount", "must be a number such as 12800.00") from None
-
-
 @router.post("/customers/{customer_id}/deals", dependencies=[CsrfChecked])
 def add_deal(customer_id: IdPath, page: SignedIn, amount: Annotated[str, Form(max_length=20)]) -> Response:
+    """The amount is checked as the API checks it; a refused one is back in the form."""
+    back = f"/customers/{customer_id}"
     return act(
         page,
-        f"/customers/{customer_id}",
+        f"{back}?{urlencode({'amount': amount})}",
         page.gettext("Deal recorded."),
-        lambda: service.record_deal(page.session, page.me, customer_id, _amount(amount)),
+        lambda: service.record_deal(page.session, page.me, customer_id, parse_amount(amount)),
+        then=lambda _: back,
     )
 
 
