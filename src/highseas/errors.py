@@ -10,6 +10,8 @@ class DomainError(Exception):
 
     code: ClassVar[str] = "domain_error"
     status: ClassVar[int] = 400
+    # The kind of audit row a refusal of this class writes, when it is worth one whatever its code.
+    audit_kind: ClassVar[str | None] = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -91,3 +93,10 @@ class InvalidInput(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", field=field)
         self.field = field
+
+
+class WrongPassword(InvalidInput):
+    """The current password given to set a new one is wrong: audited, since whoever holds an open
+    session may be guessing it."""
+
+    audit_kind = "password_change_refused"

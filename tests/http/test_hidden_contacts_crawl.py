@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
-from highseas.api.app import create_app
+from highseas.app import create_app
 from highseas.customers.models import Customer
 from highseas.intake.models import ImportBatch
 from highseas.org.models import User

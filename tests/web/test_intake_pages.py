@@ -11,9 +11,9 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
-from highseas.org.models import User
 from highseas.org.service import update_user
 from highseas.pools.service import PoolInput, create_pool
 from tests.web.conftest import Site, Visitor, csrf_of
@@ -168,7 +168,7 @@ def test_a_sales_rep_cannot_reach_the_import_or_distribution_pages(site: Site) -
 
 def test_a_pool_admin_who_is_a_rep_may_import_into_their_pool_only(site: Site) -> None:
     org = site.org
-    own = org.run(create_pool, PoolInput("展会线索", [org.rep.id], [], [org.rep.id]))
+    own = org.run(create_pool, SYSTEM, PoolInput("展会线索", [org.rep.id], [], [org.rep.id]))
     rep = site.as_("rep")
     page = rep.get("/import")
     assert page.status_code == 200 and "展会线索" in page.text and "East Leads" not in page.text
@@ -191,7 +191,7 @@ def _in_pool(site: Site, count: int) -> None:
 def _capacity(site: Site, persona: str, capacity: int) -> None:
     with site.org.session() as session, session.begin():
         user_id = getattr(site.org, persona).id
-        update_user(session, session.get_one(User, user_id), {"capacity": capacity})
+        update_user(session, SYSTEM, user_id, {"capacity": capacity})
 
 
 def _owned(site: Site, persona: str) -> int:
@@ -236,7 +236,7 @@ def test_exports_hold_no_hidden_contact_for_a_sales_rep(site: Site) -> None:
     org = site.org
     hq = org.admin.department_id
     assert hq is not None
-    hidden = org.run(create_pool, PoolInput("保密公海", [], [hq], [], hide_contact=True))
+    hidden = org.run(create_pool, SYSTEM, PoolInput("保密公海", [], [hq], [], hide_contact=True))
     org.run(
         create_customer,
         org.admin,

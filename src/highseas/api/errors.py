@@ -12,12 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from highseas import errors
 from highseas.api.deps import authenticate_first
-from highseas.auth.audit import audit
-from highseas.db import session_scope
-
-# Failures worth a line in the security audit trail. They are written in a transaction of their
-# own because the request's transaction is rolled back.
-AUDITED = {"forbidden", "not_pool_member", "duplicate_customer"}
+from highseas.refusals import audit_refusal
 
 
 class ErrorDetail(BaseModel):
@@ -52,23 +47,6 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def _field_name(location: tuple[Any, ...]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
-
-
-def audit_refusal(request: Request, exc: errors.DomainError) -> None:
-    """Record a refusal worth auditing, whichever edge (API or web pages) answered it."""
-    if exc.code not in AUDITED:
-        return
-    user = getattr(request.state, "user_id", None)
-    with session_scope(request.app.state.engine) as session:
-        audit(
-            session,
-            exc.code,
-            actor_id=user,
-            address=request.client.host if request.client else None,
-            path=request.url.path,
-            method=request.method,
-            **exc.details,
-        )
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

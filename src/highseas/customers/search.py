@@ -19,7 +19,7 @@ from highseas.customers.models import Customer
 from highseas.db import from_micros, table_of, to_micros
 from highseas.org.models import Role, User
 from highseas.ownership.policy import DAY
-from highseas.pools.service import managed_users_query, viewer_parameters, visible_pools_query
+from highseas.pools.queries import managed_users_query, viewer_parameters, visible_pools_query
 
 MAX_PAGE = 200
 _DIGITS = re.compile(r"\D")

@@ -25,13 +25,13 @@ from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUp
 from highseas.customers.queries import get_live_customer
 from highseas.db import is_postgresql
 from highseas.org.models import User
-from highseas.org.service import company_settings, get_user
+from highseas.org.queries import company_settings, get_user
 from highseas.ownership.due import refresh_due
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind
 from highseas.ownership.service import ensure_capacity, get_customer, lock_users, owned_by_actor
 from highseas.pools.models import Pool
-from highseas.pools.service import get_pool, is_pool_member
+from highseas.pools.queries import get_pool, is_pool_member
 from highseas.validation import reject_nulls
 
 

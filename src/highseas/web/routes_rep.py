@@ -22,7 +22,7 @@ from highseas.customers.search import CustomerQuery, View, owned_by_due, search_
 from highseas.org.models import Role, User
 from highseas.ownership import service as ownership
 from highseas.pools.models import Pool
-from highseas.pools.service import get_pool, member_pool_ids, visible_pool_ids
+from highseas.pools.queries import get_pool, member_pool_ids, visible_pool_ids
 from highseas.web.actions import act, unconfirmed
 from highseas.web.context import CsrfChecked, SignedIn, safe_path
 from highseas.web.format import EVENT_KINDS, FOLLOWUP_KINDS, STAGES
