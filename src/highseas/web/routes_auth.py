@@ -91,6 +91,7 @@ def change_password(
     try:
         set_password(page.session, me, me, new, current)
     except errors.WrongPassword as exc:
+        page.session.rollback()  # the refusal's audit row takes the writer lock on SQLite
         audit_refusal(page.request, exc)
         return page.render("account.html", status=400, error=page.gettext("The current password is wrong."))
     except errors.DomainError as exc:

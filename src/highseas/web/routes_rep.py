@@ -14,7 +14,7 @@ from highseas import errors
 from highseas.api import customer_routes, system_routes
 from highseas.api.customer_routes import Presenter
 from highseas.api.deps import IdPath
-from highseas.auth.permissions import Action, can
+from highseas.auth.permissions import Action, can, pools_for
 from highseas.customers import service
 from highseas.customers.models import GRADES
 from highseas.customers.queries import count_locked, count_owned
@@ -106,6 +106,7 @@ def pool_page(
         customers=[show(c) for c in rows],
         pool_names={p.id: p.name for p in pools},
         member_of=member_pool_ids(session, me),
+        exportable={p.id for p in pools_for(session, me, Action.EXPORT)},
         next_url=f"/pool?{urlencode(given | {'cursor': next_cursor})}" if next_cursor else None,
         first_url=f"/pool?{urlencode(given)}" if cursor else None,
     )
