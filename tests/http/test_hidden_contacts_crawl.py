@@ -133,10 +133,14 @@ def hide(api: Api) -> Hidden:
         open=created(api.admin, {"name": "公开客户", **contact_fields(OPEN), "in_pool": True}),
         reps_own=created(api.rep, {"name": "张伟的客户", "phone": "13800009999"}),
     )
-    # rep imports into the hidden pool: his report names hidden customers, by where they are only.
+    # rep imports into a pool of his own: his report names hidden customers, by where they are only.
+    own = api.admin.post(
+        "/pools", {"name": "张伟的线索", "member_user_ids": [org.rep.id], "admin_user_ids": [org.rep.id]}
+    )
+    assert own.status_code == 201, own.text
     leads = f"姓名,手机,邮箱\n撞单一,{M1.spellings()[3]},\n撞单二,,{M2.email.upper()}\n"
     imported = api.rep.post(
-        f"/pools/{pool_id}/import", files={"file": ("leads.csv", leads.encode(), "text/csv")}
+        f"/pools/{own.json()['id']}/import", files={"file": ("leads.csv", leads.encode(), "text/csv")}
     )
     assert imported.status_code == 201 and imported.json()["duplicates"] == 2, imported.text
     return hidden
