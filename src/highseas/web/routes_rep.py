@@ -11,12 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from highseas import errors
-from highseas.api import customer_routes, system_routes
-from highseas.api.customer_routes import Presenter
 from highseas.api.deps import IdPath
 from highseas.auth.permissions import Action, can, pools_for
-from highseas.customers import service
+from highseas.customers import history, service
 from highseas.customers.models import GRADES
+from highseas.customers.presenting import Presenter
 from highseas.customers.queries import count_locked, count_owned
 from highseas.customers.search import CustomerQuery, View, owned_by_due, search_customers
 from highseas.org.models import Role, User
@@ -126,7 +125,7 @@ def claim(customer_id: IdPath, page: SignedIn, next: Annotated[str, Form()] = "/
 def customer_page(customer_id: IdPath, page: SignedIn) -> Response:
     me, session = page.me, page.session
     customer = ownership.get_customer(session, me, customer_id)
-    timeline = customer_routes.timeline(customer_id, me, session)
+    timeline = history.timeline(session, me, customer_id)
     pool = get_pool(session, customer.pool_id)
     owner_id = customer.owner_id
     handing = (owner_id is None and (page.is_manager or can(session, me, Action.EDIT, pool))) or (
@@ -263,7 +262,7 @@ def transfer(
 
 @router.get("/reminders")
 def reminders(page: SignedIn) -> Response:
-    customers = system_routes.reminders(page.me, page.session)
+    customers = history.reminders(page.session, page.me)
     return page.render(
         "reminders.html",
         customers=customers,
