@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -128,6 +128,17 @@ def demo(
 GC_YOUNG_THRESHOLD = 20_000
 
 
+def proxy_options(forwarded_allow_ips: str) -> dict[str, Any]:
+    """uvicorn's options for proxy headers: believed only from the proxies the operator names.
+
+    uvicorn believes X-Forwarded-For and X-Forwarded-Proto from 127.0.0.1 unless told otherwise, so
+    anyone on the server's own machine could pick the address the login limits and the audit trail
+    see. With no proxy named, the peer address is the client's.
+    """
+    trusted = forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -135,6 +146,14 @@ def serve(
     sweep_minutes: Annotated[
         float, typer.Option(help="Run the recycle sweep every this many minutes (0: never)")
     ] = 60,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            envvar="HIGHSEAS_FORWARDED_ALLOW_IPS",
+            help="Believe X-Forwarded-For/-Proto only from these proxies: comma-separated addresses"
+            " or networks, * for any (default: none)",
+        ),
+    ] = "",
 ) -> None:
     """Serve the web pages and the HTTP API (and the scheduled sweep)."""
     import uvicorn
@@ -155,7 +174,7 @@ def serve(
     # loaded by now lives as long as the process; frozen, full collections no longer walk it.
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
     gc.freeze()
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.run(application, host=host, port=port, log_level="warning", **proxy_options(forwarded_allow_ips))
 
 
 UserOption = Annotated[

@@ -12,6 +12,8 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     # The kind of audit row a refusal of this class writes, when it is worth one whatever its code.
     audit_kind: ClassVar[str | None] = None
+    # Seconds after which the same request may go through (answered as Retry-After), if known.
+    retry_after: int | None = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -82,6 +84,7 @@ class Busy(DomainError):
 
     code = "busy"
     status = 503
+    retry_after = 60  # an import's dedup check lasts about that
 
 
 class InvalidInput(DomainError):

@@ -30,10 +30,21 @@ def test_responses_are_never_cached_framed_or_sniffed(api: Api) -> None:
         assert response.headers["referrer-policy"] == "same-origin"
 
 
-def test_the_api_docs_load_nothing_from_the_internet(api: Api) -> None:
+def test_every_response_has_a_content_security_policy_that_runs_nothing_inline(api: Api) -> None:
+    for response in (api.rep.get("/me"), api.client.get("/login"), api.anonymous.get("/docs")):
+        directives = dict(
+            d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";")
+        )
+        assert directives["default-src"] == "'none'"
+        assert directives["script-src"] == directives["style-src"] == "'self'"
+        assert directives["frame-ancestors"] == "'none'" and directives["base-uri"] == "'none'"
+
+
+def test_the_api_docs_load_nothing_from_the_internet_and_run_no_inline_script(api: Api) -> None:
     page = api.anonymous.get("/docs")
     assert page.status_code == 200
     assert "http://" not in page.text and "https://" not in page.text
+    assert "<script>" not in page.text and api.client.get("/static/docs.js").status_code == 200
     assert api.anonymous.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
 
 

@@ -231,7 +231,9 @@ def test_only_pool_admins_and_admins_import_into_a_pool(org: Org, tmp_path: Path
     for member_or_manager in (org.rep, org.east_manager):
         with pytest.raises(errors.Forbidden):
             org.run(import_file, member_or_manager, org.east_pool.id, path)
-    east = PoolInput("East Leads", [], [org.east_manager.department_id or 0], [org.rep.id], reclaim_protection_days=7)
+    east = PoolInput(
+        "East Leads", [], [org.east_manager.department_id or 0], [org.rep.id], reclaim_protection_days=7
+    )
     org.run(update_pool, SYSTEM, org.east_pool.id, east)
     assert org.run(import_file, org.rep, org.east_pool.id, path).batch.imported == 1
     again = write_csv(tmp_path / "again.csv", "乙,13900139000,,,,,,\n")

@@ -76,3 +76,11 @@ def test_import_distribute_and_export_from_the_command_line(cli_org: Org, tmp_pa
     assert refused.exit_code == 1 and "not_found" in refused.output
     assert not (tmp_path / "theirs.csv").exists()
     assert_invariants(cli_org.engine)
+
+
+def test_createadmin_refuses_a_guessable_password_saying_why(cli_org: Org) -> None:
+    refused = runner.invoke(app, ["createadmin", "boss", "--password", "aaaaaaaa"])
+    assert refused.exit_code != 0
+    assert "password" in refused.output and "Repeats" in refused.output
+    created = runner.invoke(app, ["createadmin", "boss", "--password", "tide-table-lantern"])
+    assert created.exit_code == 0 and "admin 'boss' created" in created.output

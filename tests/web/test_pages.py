@@ -3,6 +3,7 @@ claim refusals in words, the countdown, languages — on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -58,6 +59,16 @@ def test_a_wrong_password_is_refused_on_the_form(site: Site) -> None:
     assert response.status_code == 401
     assert "Wrong username or password." in response.text
     assert "hs_session" not in response.headers.get("set-cookie", "")
+
+
+def test_a_throttled_login_form_says_when_to_try_again_in_both_languages(site: Site) -> None:
+    for _ in range(5):
+        site.visitor().submit("/login", "/login", {"username": "rep", "password": "wrong password"})
+    for language, words in (("en", "Try again in 900 seconds."), ("zh", "900 秒后再试")):
+        refused = site.visitor(language).submit("/login", "/login", {"username": "rep", "password": PASSWORD})
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "900"
+        assert words in refused.text
+        assert "hs_session" not in refused.headers.get("set-cookie", "")
 
 
 def test_forms_without_this_sessions_csrf_token_are_rejected(site: Site) -> None:
@@ -259,12 +270,25 @@ def test_destructive_forms_need_their_confirmation_box(site: Site) -> None:
         assert session.get_one(User, org.rep.id).active is False
 
 
+def test_an_admin_creating_a_user_with_a_guessable_password_is_told_why(site: Site) -> None:
+    admin = site.as_("admin")
+    data = {"username": "liuwei", "password": "aaaaaaaa", "role": "sales", "name": "刘伟"}
+    refused = admin.submit("/admin/org", "/admin/users", data)
+    [(level, text)] = flashes(refused.text)
+    assert level == "error" and "password" in text and "Repeats like" in html.unescape(text)
+    with site.org.session() as session:
+        assert session.scalars(select(User.id).where(User.username == "liuwei")).all() == []
+
+
 def test_a_password_change_keeps_this_session_and_ends_the_others(site: Site) -> None:
     rep, elsewhere = site.as_("rep"), site.as_("rep")
     wrong = rep.submit("/account", "/account/password", {"current": "nope", "new": "x", "repeat": "x"})
     assert wrong.status_code == 400 and "The current password is wrong." in wrong.text
     common = {"current": PASSWORD, "new": "password", "repeat": "password"}
     assert "common" in rep.submit("/account", "/account/password", common).text
+    repeated = {"current": PASSWORD, "new": "aaaaaaaa", "repeat": "aaaaaaaa"}
+    refused = rep.submit("/account", "/account/password", repeated)
+    assert refused.status_code == 400 and "Repeats like" in html.unescape(refused.text)
     data = {"current": PASSWORD, "new": "new harbour lights", "repeat": "new harbour lights"}
     changed = rep.submit("/account", "/account/password", data)
     assert ("success", "Password changed. Other sessions are logged out.") in flashes(changed.text)

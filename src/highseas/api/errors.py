@@ -55,8 +55,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     # the audit trail.
     extra = {"existing": exc.details["existing"]} if "existing" in exc.details else {}
     audit_refusal(request, exc)
-    # A busy answer says when trying again makes sense: an import's dedup check lasts about that.
-    headers = {"Retry-After": "60"} if isinstance(exc, errors.Busy) else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
     return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status, headers=headers)
 
 

@@ -11,41 +11,21 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
+from highseas.auth import throttle
 from highseas.auth.audit import audit, mask_phone_like
-from highseas.auth.models import AuthToken, LoginFailure
+from highseas.auth.models import AuthToken
 from highseas.auth.passwords import hash_password, verify_password
 from highseas.org.models import User
 
 TOKEN_LIFETIME = timedelta(hours=12)
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_ADDRESS = 20
-
-
-class TooManyAttempts(errors.DomainError):
-    code = "rate_limited"
-    status = 429
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def ensure_not_rate_limited(session: Session, username: str, address: str) -> None:
-    since = clock.now() - FAILURE_WINDOW
-    recent = select(func.count()).where(LoginFailure.at >= since)
-    if (session.scalar(recent.where(LoginFailure.username == username)) or 0) >= MAX_FAILURES_PER_USERNAME:
-        raise TooManyAttempts("too many failed logins for this username; wait 15 minutes and try again")
-    if (session.scalar(recent.where(LoginFailure.address == address)) or 0) >= MAX_FAILURES_PER_ADDRESS:
-        raise TooManyAttempts("too many failed logins from this address; wait 15 minutes and try again")
-
-
-def record_login_failure(session: Session, username: str, address: str) -> None:
-    session.add(LoginFailure(username=username, address=address, at=clock.now()))
 
 
 def check_credentials(session: Session, username: str, password: str) -> User | None:
@@ -58,16 +38,17 @@ def check_credentials(session: Session, username: str, password: str) -> User | 
 
 
 def log_in(session: Session, username: str, password: str, address: str) -> tuple[User, str] | None:
-    """Check a login and issue a token, or record the failure (rate limit, audit) and return None.
+    """Check a login and issue a token, or record the failure (limits, audit) and return None;
+    :class:`~highseas.auth.throttle.TooManyAttempts` when a limit refuses the attempt unchecked.
 
     The caller commits either way: a failed login must stay recorded although it answers an error.
     """
-    ensure_not_rate_limited(session, username, address)
+    throttle.ensure_login_allowed(session, username, address)
     user = check_credentials(session, username, password)
     if user is not None:
         audit(session, "login", actor_id=user.id, username=user.username, address=address)
         return user, issue_token(session, user)
-    record_login_failure(session, username, address)
+    throttle.record_login_failure(session, username, address)
     audit(session, "login_failed", username=mask_phone_like(username), address=address)
     return None
 
@@ -125,5 +106,5 @@ def revoke_all_tokens(session: Session, user_id: int) -> None:
 
 
 def change_password(session: Session, user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, (user.username, user.name))
     revoke_all_tokens(session, user.id)

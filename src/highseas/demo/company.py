@@ -17,7 +17,7 @@ from highseas.org.queries import company_settings
 from highseas.org.service import create_department, create_user
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool
 
-DEMO_PASSWORD = "highseas-demo"
+DEMO_PASSWORD = "open-sea-demo"
 DEFAULT_CAPACITY = 150
 NEW_HIRE_CAPACITY = 30
 

@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -57,8 +57,12 @@ COLUMNS = (
 )
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PHONE_LIKE = re.compile(r"^[+\-]?[\d\s()+\-]+$")
+# A spreadsheet runs a cell that starts with one of these, and some (LibreOffice, Excel's CSV
+# import) skip leading spaces and line breaks first; a tab or carriage return starts a new field.
+_FORMULA_LIKE = re.compile(r"^(?:[\t\r]|\s*[=+\-@])")
+# A phone number (+86 138-0013-8000) is harmless even if evaluated: one leading plus, digits,
+# spaces, parentheses and hyphens; ``-1+1`` or ``+1+1`` are not phone numbers.
+_PHONE_LIKE = re.compile(r"^\s*\+?\d[\d\s()\-]*$")
 
 
 class ExportFormat(enum.StrEnum):
@@ -111,16 +115,19 @@ def csv_writer(out: IO[bytes]) -> Iterator[Any]:
     text.detach()
 
 
+def formula_like(value: object) -> TypeGuard[str]:
+    """Whether a spreadsheet could take this cell for a formula: lead files come from strangers,
+    and Excel runs a cell such as ``=HYPERLINK(…)``, also behind spaces or a line break."""
+    return isinstance(value, str) and bool(_FORMULA_LIKE.match(value)) and not _PHONE_LIKE.match(value)
+
+
 def csv_safe(value: object) -> object:
-    """A cell a spreadsheet will not run: lead files come from strangers, and Excel evaluates a CSV
-    cell such as ``=HYPERLINK(…)`` as a formula. A leading apostrophe keeps it text; phone numbers
-    (``+86 138-0013-8000``) stay as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS) and not _PHONE_LIKE.match(value):
-        return "'" + value
-    return value
+    """A CSV cell a spreadsheet will not run: a leading apostrophe keeps it text."""
+    return "'" + value if formula_like(value) else value
 
 
-def _write(rows: Iterator[list[Any]], out: IO[bytes], fmt: ExportFormat) -> int:
+def write_spreadsheet(rows: Iterator[list[Any]], out: IO[bytes], fmt: ExportFormat) -> int:
+    """Write the header and the rows, every formula-like cell kept as text; returns the row count."""
     count = 0
     if fmt is ExportFormat.CSV:
         with csv_writer(out) as writer:
@@ -140,12 +147,15 @@ def _write(rows: Iterator[list[Any]], out: IO[bytes], fmt: ExportFormat) -> int:
 
 
 def _text_cell(sheet: Any, value: object) -> object:
-    """openpyxl stores a string starting with "=" as a formula; such a value goes in as text."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
+    """An XLSX cell keeps its value and is marked text: openpyxl would store a string starting with
+    "=" as a formula, and the quote prefix (Excel's hidden apostrophe) keeps the cell text when a
+    person edits it."""
+    if not formula_like(value):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def export_pool(session: Session, actor: User, pool_id: int, out: IO[bytes], fmt: ExportFormat) -> int:
@@ -155,7 +165,7 @@ def export_pool(session: Session, actor: User, pool_id: int, out: IO[bytes], fmt
         session, actor, Action.EXPORT, pool, doing="export this pool: only an admin or its pool admins may"
     )
     where = (Customer.pool_id == pool.id) & Customer.owner_id.is_(None)
-    count = _write(_rows(session, actor, where), out, fmt)
+    count = write_spreadsheet(_rows(session, actor, where), out, fmt)
     audit(session, "export", actor_id=actor.id, pool_id=pool.id, format=fmt.value, rows=count)
     return count
 
@@ -165,6 +175,6 @@ def export_owned(session: Session, actor: User, user_id: int, out: IO[bytes], fm
     owner = session.get(User, user_id)
     if owner is None or not can(session, actor, Action.VIEW, owner):
         raise errors.NotFound(f"no user {user_id}")
-    count = _write(_rows(session, actor, Customer.owner_id == owner.id), out, fmt)
+    count = write_spreadsheet(_rows(session, actor, Customer.owner_id == owner.id), out, fmt)
     audit(session, "export", actor_id=actor.id, owner_id=owner.id, format=fmt.value, rows=count)
     return count

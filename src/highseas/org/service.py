@@ -66,7 +66,7 @@ def create_user(
     user = User(
         username=username,
         name=name or username,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, (username, name)),
         role=role,
         department_id=department_id,
         capacity=capacity,

@@ -86,7 +86,7 @@ ERROR_TEXTS = {
     "duplicate_customer": N_("This customer already exists: %(where)s."),
     "forbidden": N_("You are not allowed to do that."),
     "not_found": N_("That no longer exists, or you may not see it."),
-    "rate_limited": N_("Too many failed logins. Wait 15 minutes and try again."),
+    "rate_limited": N_("Too many failed logins. Try again in %(retry_after)s seconds."),
     "validation_error": N_("Please check “%(field)s”: %(message)s"),
     "busy": N_(
         "A file is being imported and checked for duplicates. Nothing was saved: try again in a minute."

@@ -11,6 +11,7 @@ from highseas import errors
 from highseas.api.deps import client_address
 from highseas.auth import service
 from highseas.auth.audit import audit
+from highseas.auth.throttle import TooManyAttempts
 from highseas.org.service import set_password
 from highseas.refusals import audit_refusal
 from highseas.web.context import (
@@ -42,10 +43,12 @@ def login(
 ) -> Response:
     try:
         logged_in = service.log_in(page.session, username, password, client_address(page.request))
-    except errors.DomainError as exc:  # rate limited: nothing was written, nothing to keep
-        return page.render(
+    except TooManyAttempts as exc:  # nothing was checked or written, nothing to keep
+        refused = page.render(
             "login.html", status=429, next=safe_path(next), username=username, error=page.fmt.error(exc)
         )
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if logged_in is None:
         # The request's transaction commits the recorded failure: the answer is a page, not an error.
         message = page.gettext("Wrong username or password.")
