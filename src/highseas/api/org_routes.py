@@ -9,7 +9,7 @@ from highseas.auth.permissions import visible_user
 from highseas.auth.service import revoke_all_tokens
 from highseas.customers.queries import count_owned
 from highseas.org import service
-from highseas.org.queries import company_settings
+from highseas.org.queries import company_settings, departments
 from highseas.org.schemas import (
     DeactivateIn,
     DepartmentIn,
@@ -33,7 +33,7 @@ def create_department(body: DepartmentIn, user: CurrentUser, session: Db) -> Dep
 
 @router.get("/departments")
 def list_departments(user: CurrentUser, session: ReadDb) -> list[DepartmentOut]:
-    return [DepartmentOut.model_validate(d) for d in service.departments(session)]
+    return [DepartmentOut.model_validate(d) for d in departments(session)]
 
 
 @router.post("/users", status_code=201)

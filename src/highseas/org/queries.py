@@ -68,6 +68,10 @@ def manages(session: Session, actor: User, user: User) -> bool:
     return False
 
 
+def departments(session: Session) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.id)))
+
+
 def department_tree(session: Session) -> list[tuple[Department, int]]:
     """Every department with its depth, parents before children, siblings by name."""
     departments = list(session.scalars(select(Department).order_by(Department.name)))

@@ -41,10 +41,6 @@ def create_department(session: Session, actor: User, name: str, parent_id: int |
     return department
 
 
-def departments(session: Session) -> list[Department]:
-    return list(session.scalars(select(Department).order_by(Department.id)))
-
-
 def create_user(
     session: Session,
     actor: User,
