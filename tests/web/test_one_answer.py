@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from highseas.app import create_app
+from highseas.auth.models import AuditEvent
 from highseas.auth.permissions import SYSTEM
 from highseas.customers.service import CustomerInput, create_customer
 from highseas.pools.models import Pool, RecycleRule
@@ -157,6 +158,9 @@ def test_changing_ones_own_password_needs_the_current_one_on_both_edges(edges: E
     page = edges.site.as_("rep")
     form = {"current": "guess", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}
     assert page.submit("/account", "/account/password", form).status_code == 400
+    with edges.org.session() as s:
+        refusals = s.scalars(select(AuditEvent.actor_id).where(AuditEvent.kind == "password_change_refused"))
+        assert list(refusals) == [rep_id, rep_id]  # a wrong password, on each edge
     right = {"password": NEW_PASSWORD, "current_password": PASSWORD}
     assert edges.api.rep.patch(f"/users/{rep_id}", right).status_code == 200
     page = edges.site.visitor()  # the change ended the earlier session
