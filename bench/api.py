@@ -39,6 +39,7 @@ import psycopg
 from harness import empty_schema, local_postgresql, percentile, servers
 from sqlalchemy import Engine, text
 
+from highseas.auth.permissions import SYSTEM
 from highseas.db import make_engine, normalise_url, session_scope, to_micros
 from highseas.org.models import Role
 from highseas.org.service import create_department, create_user
@@ -63,13 +64,13 @@ def build(engine: Engine, rows: int, clients: int) -> tuple[int, list[str]]:
     empty_schema(engine)
     migrate(engine)
     with session_scope(engine) as s:
-        team = create_department(s, "Bench team")
-        create_user(s, "bench-admin", PASSWORD, Role.ADMIN, team.id)
+        team = create_department(s, SYSTEM, "Bench team")
+        create_user(s, SYSTEM, "bench-admin", PASSWORD, Role.ADMIN, team.id)
         reps = [
-            create_user(s, f"rep{i:02d}", PASSWORD, Role.SALES, team.id, capacity=CAPACITY)
+            create_user(s, SYSTEM, f"rep{i:02d}", PASSWORD, Role.SALES, team.id, capacity=CAPACITY)
             for i in range(clients)
         ]
-        pool = create_pool(s, PoolInput("Bench pool", [], [team.id], []))
+        pool = create_pool(s, SYSTEM, PoolInput("Bench pool", [], [team.id], []))
         pool_id, usernames = pool.id, [r.username for r in reps]
     now = to_micros(datetime.now(UTC))
     with engine.begin() as conn:

@@ -49,6 +49,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from highseas import clock
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.db import make_engine, normalise_url, session_scope, to_micros
 from highseas.intake.importer import import_file
@@ -183,8 +184,8 @@ class Database:
             empty_schema(engine)
         migrate(engine)
         with session_scope(engine) as session:
-            self.admin_id = create_user(session, "admin", PASSWORD, Role.ADMIN, name="管理员").id
-            self.pool_id = create_pool(session, PoolInput("展会线索", [], [], [], source="展会")).id
+            self.admin_id = create_user(session, SYSTEM, "admin", PASSWORD, Role.ADMIN, name="管理员").id
+            self.pool_id = create_pool(session, SYSTEM, PoolInput("展会线索", [], [], [], source="展会")).id
         engine.dispose()
         if self.dialect == "sqlite":
             shutil.copyfile(url.database or "", self.template)

@@ -70,6 +70,7 @@ from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from highseas import clock
+from highseas.auth.permissions import SYSTEM
 from highseas.db import DAY_MICROS, make_engine, normalise_url, session_scope, to_micros
 from highseas.org.models import Role
 from highseas.org.service import create_department, create_user
@@ -423,10 +424,10 @@ def create_company(engine: Engine, rows: int) -> tuple[int, int]:
     """A sales department of 50 reps, one company pool and its rules, through the services.
     Returns the pool id and the first sales user's id (the reps' ids are consecutive)."""
     with session_scope(engine) as session:
-        department = create_department(session, "Sales")
-        admin = create_user(session, "admin", PASSWORD, Role.ADMIN, department.id)
+        department = create_department(session, SYSTEM, "Sales")
+        admin = create_user(session, SYSTEM, "admin", PASSWORD, Role.ADMIN, department.id)
         reps = [
-            create_user(session, f"rep{n:02d}", PASSWORD, Role.SALES, department.id, capacity=rows)
+            create_user(session, SYSTEM, f"rep{n:02d}", PASSWORD, Role.SALES, department.id, capacity=rows)
             for n in range(SALES_USERS)
         ]
         ids = [rep.id for rep in reps]
@@ -434,6 +435,7 @@ def create_company(engine: Engine, rows: int) -> tuple[int, int]:
             raise RuntimeError(f"expected consecutive user ids, got {ids}")
         pool = create_pool(
             session,
+            SYSTEM,
             PoolInput(
                 name="Company pool",
                 member_user_ids=[],
@@ -442,7 +444,7 @@ def create_company(engine: Engine, rows: int) -> tuple[int, int]:
             ),
         )
         for rule in RULES:
-            add_rule(session, pool.id, rule)
+            add_rule(session, SYSTEM, pool.id, rule)
         return pool.id, ids[0]
 
 

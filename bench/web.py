@@ -38,6 +38,7 @@ import httpx
 from harness import empty_schema, local_postgresql, log, percentile, servers
 from sqlalchemy import Engine, text
 
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.db import make_engine, session_scope, to_micros
 from highseas.org.models import Role
@@ -67,11 +68,11 @@ def build(engine: Engine, rows: int, owned: int) -> None:
         empty_schema(engine)
     migrate(engine)
     with session_scope(engine) as s:
-        team = create_department(s, "Bench team")
-        rep = create_user(s, "bench-rep", PASSWORD, Role.SALES, team.id, "Bench rep", capacity=owned)
-        pool = create_pool(s, PoolInput("Bench pool", [], [team.id], []))
+        team = create_department(s, SYSTEM, "Bench team")
+        rep = create_user(s, SYSTEM, "bench-rep", PASSWORD, Role.SALES, team.id, "Bench rep", capacity=owned)
+        pool = create_pool(s, SYSTEM, PoolInput("Bench pool", [], [team.id], []))
         for days, grades in ((25, ["B"]), (10, ["C", "D"]), (40, ["E"])):
-            add_rule(s, pool.id, RuleInput("no_followup", days, grades, True, 3))
+            add_rule(s, SYSTEM, pool.id, RuleInput("no_followup", days, grades, True, 3))
         pool_id, rep_id = pool.id, rep.id
     now = datetime.now(UTC)
     series = (

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from highseas import clock
 from highseas.auth import passwords
+from highseas.auth.permissions import SYSTEM
 from highseas.customers import service as customers_service
 from highseas.db import make_engine, session_scope
 from highseas.models import Base
@@ -159,21 +160,23 @@ class Org:
 
 def build_org(engine: Engine) -> Org:
     with session_scope(engine) as s:
-        hq = create_department(s, "HQ")
-        east = create_department(s, "East", hq.id)
-        team_a = create_department(s, "East Team A", east.id)
-        west = create_department(s, "West", hq.id)
+        hq = create_department(s, SYSTEM, "HQ")
+        east = create_department(s, SYSTEM, "East", hq.id)
+        team_a = create_department(s, SYSTEM, "East Team A", east.id)
+        west = create_department(s, SYSTEM, "West", hq.id)
         people = {
-            "admin": create_user(s, "admin", PASSWORD, Role.ADMIN, hq.id, "管理员"),
-            "east_manager": create_user(s, "east_mgr", PASSWORD, Role.MANAGER, east.id, "王经理"),
-            "west_manager": create_user(s, "west_mgr", PASSWORD, Role.MANAGER, west.id, "赵经理"),
-            "rep": create_user(s, "rep", PASSWORD, Role.SALES, team_a.id, "张伟"),
-            "other_rep": create_user(s, "other_rep", PASSWORD, Role.SALES, team_a.id, "李娜"),
-            "west_rep": create_user(s, "west_rep", PASSWORD, Role.SALES, west.id, "陈静"),
-            "outsider": create_user(s, "outsider", PASSWORD, Role.SALES, None, "外部"),
+            "admin": create_user(s, SYSTEM, "admin", PASSWORD, Role.ADMIN, hq.id, "管理员"),
+            "east_manager": create_user(s, SYSTEM, "east_mgr", PASSWORD, Role.MANAGER, east.id, "王经理"),
+            "west_manager": create_user(s, SYSTEM, "west_mgr", PASSWORD, Role.MANAGER, west.id, "赵经理"),
+            "rep": create_user(s, SYSTEM, "rep", PASSWORD, Role.SALES, team_a.id, "张伟"),
+            "other_rep": create_user(s, SYSTEM, "other_rep", PASSWORD, Role.SALES, team_a.id, "李娜"),
+            "west_rep": create_user(s, SYSTEM, "west_rep", PASSWORD, Role.SALES, west.id, "陈静"),
+            "outsider": create_user(s, SYSTEM, "outsider", PASSWORD, Role.SALES, None, "外部"),
         }
-        company_pool = create_pool(s, PoolInput("Company", [], [hq.id], []))
-        east_pool = create_pool(s, PoolInput("East Leads", [], [east.id], [], reclaim_protection_days=7))
+        company_pool = create_pool(s, SYSTEM, PoolInput("Company", [], [hq.id], []))
+        east_pool = create_pool(
+            s, SYSTEM, PoolInput("East Leads", [], [east.id], [], reclaim_protection_days=7)
+        )
     return Org(engine=engine, company_pool=company_pool, east_pool=east_pool, **people)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
+from highseas.auth.permissions import SYSTEM
 from highseas.db import database_url, make_engine, session_scope
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat, export_owned, export_pool
@@ -54,7 +55,7 @@ def createadmin(
     migrate(engine)
     try:
         with session_scope(engine) as session:
-            user = create_user(session, username, password, Role.ADMIN, name=name)
+            user = create_user(session, SYSTEM, username, password, Role.ADMIN, name=name)
     except errors.DomainError as error:
         raise _fail(error) from None
     console.print(f"admin {user.username!r} created (id {user.id})")
@@ -157,7 +158,7 @@ def serve(
     """Serve the web pages and the HTTP API (and the scheduled sweep)."""
     import uvicorn
 
-    from highseas.api.app import create_app
+    from highseas.app import create_app
 
     engine = make_engine()
     migrate(engine)

@@ -10,10 +10,10 @@ class DomainError(Exception):
 
     code: ClassVar[str] = "domain_error"
     status: ClassVar[int] = 400
+    # The kind of audit row a refusal of this class writes: those worth one (probing, not mistakes).
+    audit_kind: ClassVar[str | None] = None
     # Seconds after which the same request may go through (answered as Retry-After), if known.
     retry_after: int | None = None
-    # Refusals worth a line in the security audit trail (probing, not mistakes).
-    audited: ClassVar[bool] = False
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -29,13 +29,13 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     code = "forbidden"
     status = 403
-    audited = True
+    audit_kind = "forbidden"
 
 
 class NotPoolMember(DomainError):
     code = "not_pool_member"
     status = 403
-    audited = True
+    audit_kind = "not_pool_member"
 
 
 class NotFound(DomainError):
@@ -69,7 +69,7 @@ class DuplicateCustomer(DomainError):
 
     code = "duplicate_customer"
     status = 409
-    audited = True
+    audit_kind = "duplicate_customer"
 
 
 class DailyLimit(DomainError):
@@ -82,7 +82,7 @@ class RateLimited(DomainError):
 
     code = "rate_limited"
     status = 429
-    audited = True
+    audit_kind = "rate_limited"
 
 
 class LockCapFull(DomainError):
@@ -108,3 +108,10 @@ class InvalidInput(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", field=field)
         self.field = field
+
+
+class WrongPassword(InvalidInput):
+    """The current password given to set a new one is wrong: audited, since whoever holds an open
+    session may be guessing it."""
+
+    audit_kind = "password_change_refused"

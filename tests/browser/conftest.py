@@ -17,7 +17,8 @@ import pytest
 import uvicorn
 
 from highseas import clock
-from highseas.api.app import create_app
+from highseas.app import create_app
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.service import CustomerInput, create_customer
 from highseas.db import make_engine
 from highseas.org.models import Role
@@ -65,8 +66,8 @@ def _free_port() -> int:
 def _populate(org: Org) -> dict[str, int]:
     """Grade rules on the company pool, customers the rep claimed weeks ago, a hidden pool."""
     ids: dict[str, int] = {}
-    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C", "D"], True, 3))
-    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 25, ["B"], True, 3))
+    org.run(add_rule, SYSTEM, org.company_pool.id, RuleInput("no_followup", 10, ["C", "D"], True, 3))
+    org.run(add_rule, SYSTEM, org.company_pool.id, RuleInput("no_followup", 25, ["B"], True, 3))
     clock.set_now(START - timedelta(days=8, hours=12))
     for name, company, grade, region, industry, source in CUSTOMERS:
         data = CustomerInput(
@@ -77,14 +78,16 @@ def _populate(org: Org) -> dict[str, int]:
         org.run(claim, org.rep, ids[name])
     clock.set_now(START)
     hq = org.admin.department_id
-    hidden = org.run(create_pool, PoolInput("保密公海", [], [hq] if hq else [], [], hide_contact=True))
+    hidden = org.run(
+        create_pool, SYSTEM, PoolInput("保密公海", [], [hq] if hq else [], [], hide_contact=True)
+    )
     data = CustomerInput(name="宁波保密客户", company="保密贸易有限公司", grade="C", phone=HIDDEN_PHONE)
     ids["hidden"] = org.run(create_customer, org.admin, data, pool_id=hidden.id, in_pool=True).id
     east = org.east_pool.id
     ids["east"] = org.run(
         create_customer, org.admin, CustomerInput(name="温州东瓯贸易", grade="B"), pool_id=east, in_pool=True
     ).id
-    org.run(create_user, "full_rep", PASSWORD, Role.SALES, org.rep.department_id, "满额销售", 0)
+    org.run(create_user, SYSTEM, "full_rep", PASSWORD, Role.SALES, org.rep.department_id, "满额销售", 0)
     return ids
 
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from highseas.api.app import create_app
+from highseas.app import create_app
 from tests.conftest import PASSWORD, Org, build_org
 
 PERSONAS = ("admin", "east_manager", "west_manager", "rep", "other_rep", "west_rep", "outsider")

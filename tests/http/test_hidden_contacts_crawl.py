@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
-from highseas.api.app import create_app
+from highseas.app import create_app
 from highseas.customers.dedup import HIT_WINDOW
 from highseas.customers.models import Customer
 from highseas.intake.models import ImportBatch
@@ -154,16 +154,23 @@ def hide(api: Api) -> Hidden:
         open=created(api.admin, {"name": "公开客户", **contact_fields(OPEN), "in_pool": True}),
         reps_own=created(api.rep, {"name": "张伟的客户", "phone": "13800009999"}),
     )
-    # rep imports into the hidden pool: his report names hidden customers, by where they are only;
-    # the new lead's columns that are no contact field become custom fields, hidden too.
-    leads = (
-        f"姓名,手机,邮箱,备用电话,QQ\n撞单一,{M1.spellings()[3]},,,\n撞单二,,{M2.email.upper()},,\n"
-        f"新线索,13900002222,,{M2.spellings()[5]},{M2.email}\n"
+    # rep imports into a pool of his own: his report names hidden customers, by where they are only.
+    own = api.admin.post(
+        "/pools", {"name": "张伟的线索", "member_user_ids": [org.rep.id], "admin_user_ids": [org.rep.id]}
     )
+    assert own.status_code == 201, own.text
+    leads = f"姓名,手机,邮箱\n撞单一,{M1.spellings()[3]},\n撞单二,,{M2.email.upper()}\n"
     imported = api.rep.post(
-        f"/pools/{pool_id}/import", files={"file": ("leads.csv", leads.encode(), "text/csv")}
+        f"/pools/{own.json()['id']}/import", files={"file": ("leads.csv", leads.encode(), "text/csv")}
     )
     assert imported.status_code == 201 and imported.json()["duplicates"] == 2, imported.text
+    # A new lead imported into the hidden pool: its columns that are no contact field become custom
+    # fields, hidden too.
+    lead = f"姓名,手机,备用电话,QQ\n新线索,13900002222,{M2.spellings()[5]},{M2.email}\n"
+    imported = api.admin.post(
+        f"/pools/{pool_id}/import", files={"file": ("lead.csv", lead.encode(), "text/csv")}
+    )
+    assert imported.status_code == 201 and imported.json()["imported"] == 1, imported.text
     # other_rep works 隐藏客户一 for a while and gives it back, his notes full of its contacts.
     assert api.other_rep.post(f"/customers/{hidden.m1}/claim").status_code == 200
     note = {"kind": "call", "content": f"王总说下周回电 {M1.spellings()[1]}，资料发 {M1.email}"}

@@ -53,10 +53,17 @@ def test_a_file_uploaded_into_a_pool_is_imported_once_with_a_report_of_what_was_
     assert [c["name"] for c in pool_list] == ["张伟"]
 
 
-def test_imports_and_their_reports_are_for_pool_members_and_their_importer(api: Api) -> None:
+def administer(api: Api, pool_id: int, user_id: int) -> None:
+    response = api.admin.patch(f"/pools/{pool_id}", {"admin_user_ids": [user_id]})
+    assert response.status_code == 200, response.text
+
+
+def test_imports_and_their_reports_are_for_pool_admins_and_their_importer(api: Api) -> None:
     east = api.org.east_pool.id
     assert error_code(upload(api.outsider, east, LEADS)) == "not_found"
     assert error_code(upload(api.west_rep, east, LEADS)) == "not_found"
+    assert error_code(upload(api.rep, east, LEADS)) == "forbidden"  # a member, not a pool admin
+    administer(api, east, api.org.rep.id)
     mine = upload(api.rep, east, LEADS)
     assert mine.status_code == 201, mine.text
     batch = mine.json()["id"]
@@ -141,25 +148,31 @@ def exported(response: Any) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-def test_a_pool_export_leaves_out_contacts_the_caller_may_not_see_and_is_audited(api: Api) -> None:
+def test_a_pool_export_is_for_its_pool_admins_and_admins_and_is_audited(api: Api) -> None:
     hidden = api.admin.post(
         "/pools",
-        {"name": "保密", "member_department_ids": [api.org.rep.department_id], "hide_contact": True},
+        {
+            "name": "保密",
+            "member_department_ids": [api.org.rep.department_id],
+            "admin_user_ids": [api.org.other_rep.id],
+            "hide_contact": True,
+        },
     ).json()
     api.admin.post(
         "/customers",
         {"name": "甲", "phone": "13800138000", "email": "a@x.cn", "pool_id": hidden["id"], "in_pool": True},
     )
-    as_rep = exported(api.rep.get(f"/pools/{hidden['id']}/export"))
-    assert [(r["name"], r["phone"], r["email"]) for r in as_rep] == [("甲", "", "")]
-    assert "13800138000" not in api.rep.get(f"/pools/{hidden['id']}/export").text
+    assert error_code(api.rep.get(f"/pools/{hidden['id']}/export")) == "forbidden"  # a member
+    assert error_code(api.west_rep.get(f"/pools/{hidden['id']}/export")) == "not_found"
+    as_pool_admin = exported(api.other_rep.get(f"/pools/{hidden['id']}/export"))
+    assert [(r["name"], r["phone"], r["email"]) for r in as_pool_admin] == [("甲", "13800138000", "a@x.cn")]
     as_admin = exported(api.admin.get(f"/pools/{hidden['id']}/export"))
     assert [(r["name"], r["phone"], r["pool"]) for r in as_admin] == [("甲", "13800138000", "保密")]
-    assert error_code(api.west_rep.get(f"/pools/{hidden['id']}/export")) == "not_found"
     with api.org.session() as s:
         exports = s.scalars(select(AuditEvent).where(AuditEvent.kind == "export")).all()
-    assert [(e.actor_id, e.detail["rows"]) for e in exports] == [(api.org.rep.id, 1)] * 2 + [
-        (api.org.admin.id, 1)
+    assert [(e.actor_id, e.detail["rows"]) for e in exports] == [
+        (api.org.other_rep.id, 1),
+        (api.org.admin.id, 1),
     ]
 
 
@@ -204,6 +217,7 @@ def test_possible_duplicates_never_list_a_customer_the_caller_may_not_see(api: A
 def test_a_preview_shows_the_columns_the_fields_they_feed_and_the_first_rows(api: Api) -> None:
     content = "2026 春季展会\n\n客户,手机,备注\n甲,13800138000,A12\n乙,13900139000,\n"
     pool = api.org.company_pool.id
+    administer(api, pool, api.org.rep.id)
     response = api.rep.post(
         f"/pools/{pool}/import/preview",
         files={"file": ("fair.csv", content.encode("gbk"), "text/csv")},

@@ -23,13 +23,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
-from highseas.api.app import create_app
+from highseas.app import create_app
 from highseas.auth.permissions import can_see_customer
 from highseas.customers.models import Customer
 from highseas.org.models import Role, User
-from highseas.org.service import manages
+from highseas.org.queries import manages
 from highseas.ownership.models import OwnershipEvent
-from highseas.pools.service import visible_pool_ids
+from highseas.pools.queries import visible_pool_ids
 from tests.conftest import START, build_org
 from tests.http.conftest import PERSONAS, Api, Caller, error_code
 

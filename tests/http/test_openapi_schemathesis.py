@@ -28,7 +28,8 @@ from schemathesis.checks import (
 from sqlalchemy import event
 
 from highseas import clock
-from highseas.api.app import create_app
+from highseas.app import create_app
+from highseas.auth.permissions import SYSTEM
 from highseas.auth.service import issue_token
 from highseas.customers.service import CustomerInput, create_customer
 from highseas.db import make_engine, session_scope
@@ -66,14 +67,16 @@ def _seed(path: Path) -> str:
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
     with session_scope(engine) as s:
-        hq = create_department(s, "HQ")
-        sales = create_department(s, "Sales", hq.id)
-        admin = create_user(s, "admin", PASSWORD, Role.ADMIN, hq.id, "管理员")
-        rep = create_user(s, "rep", PASSWORD, Role.SALES, sales.id, "张伟")
+        hq = create_department(s, SYSTEM, "HQ")
+        sales = create_department(s, SYSTEM, "Sales", hq.id)
+        admin = create_user(s, SYSTEM, "admin", PASSWORD, Role.ADMIN, hq.id, "管理员")
+        rep = create_user(s, SYSTEM, "rep", PASSWORD, Role.SALES, sales.id, "张伟")
         assert admin.id == ADMIN_ID
-        company = create_pool(s, PoolInput("Company", [], [hq.id], []))
-        hidden = create_pool(s, PoolInput("Hidden", [rep.id], [], [], hide_contact=True, daily_claim_limit=2))
-        add_rule(s, company.id, RuleInput("no_followup", 30, remind_days_before=5))
+        company = create_pool(s, SYSTEM, PoolInput("Company", [], [hq.id], []))
+        hidden = create_pool(
+            s, SYSTEM, PoolInput("Hidden", [rep.id], [], [], hide_contact=True, daily_claim_limit=2)
+        )
+        add_rule(s, SYSTEM, company.id, RuleInput("no_followup", 30, remind_days_before=5))
         create_customer(s, admin, CustomerInput("杭州云帆科技", phone="13800138000", grade="B"))
         create_customer(s, rep, CustomerInput("宁波海纳贸易", email="buyer@haina.example"))
         create_customer(

@@ -27,7 +27,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from highseas import clock
-from highseas.api.app import create_app
+from highseas.app import create_app
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer, soft_delete
 from highseas.db import session_scope
@@ -80,8 +81,8 @@ def world(module_engine: Engine) -> Iterator[World]:
         east, west = org.east_manager.department_id, org.west_manager.department_id
         with session_scope(engine) as session:
             east_leads = PoolInput("East Leads", [], [east], [org.west_rep.id], reclaim_protection_days=7)
-            update_pool(session, org.east_pool.id, east_leads)
-            west_leads = create_pool(session, PoolInput("West Leads", [], [west], []))
+            update_pool(session, SYSTEM, org.east_pool.id, east_leads)
+            west_leads = create_pool(session, SYSTEM, PoolInput("West Leads", [], [west], []))
         with TestClient(create_app(engine)) as client:
             clock.set_now(None)
             yield World(api=Api(org=org, client=client), org=org, west_pool_id=west_leads.id)
@@ -134,7 +135,9 @@ def west_leads(w: World, persona: str) -> int:
 
 def _pool_shared_with(w: World, department_of: str) -> int:
     members = [w.department(department_of)]
-    return w.run(create_pool, PoolInput(w.unique("Shared"), [], members, [w.user_id("pool_admin")])).id
+    return w.run(
+        create_pool, SYSTEM, PoolInput(w.unique("Shared"), [], members, [w.user_id("pool_admin")])
+    ).id
 
 
 def east_shared_pool(w: World, persona: str) -> int:
@@ -148,13 +151,13 @@ def hq_shared_pool(w: World, persona: str) -> int:
 
 
 def rule_of_east_shared_pool(w: World, persona: str) -> int:
-    return w.run(add_rule, east_shared_pool(w, persona), RuleInput("no_followup", 30)).id
+    return w.run(add_rule, SYSTEM, east_shared_pool(w, persona), RuleInput("no_followup", 30)).id
 
 
 def new_sales_user(w: World, persona: str) -> int:
     """A new sales user in rep's team (so inside east_manager's subtree)."""
     username = w.unique("leaver").replace(" ", "_")
-    return w.run(create_user, username, "long enough secret 1", Role.SALES, w.department("rep")).id
+    return w.run(create_user, SYSTEM, username, "long enough secret 1", Role.SALES, w.department("rep")).id
 
 
 def user(persona: str) -> Target:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas import cli
-from highseas.api.app import create_app
+from highseas.app import create_app
 from highseas.auth.models import AuditEvent, LoginFailure
 from tests.http.conftest import Api
 

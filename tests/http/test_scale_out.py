@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from highseas import clock
 from highseas.auth.models import AuditEvent
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
 from highseas.db import session_scope
@@ -109,7 +110,7 @@ def test_32_clients_claiming_one_customer_get_one_200_and_31_already_owned(
 ) -> None:
     with session_scope(pg_org.engine) as s:
         names = [
-            create_user(s, f"client{i}", PASSWORD, Role.SALES, pg_org.rep.department_id).username
+            create_user(s, SYSTEM, f"client{i}", PASSWORD, Role.SALES, pg_org.rep.department_id).username
             for i in range(32)
         ]
     (customer_id,) = _pool_customers(pg_org, 1)
@@ -161,7 +162,7 @@ def test_claims_spread_over_three_servers_keep_every_invariant(pg_org: Org, serv
 
 def test_the_scheduled_sweep_runs_in_one_server_at_a_time(pg_org: Org) -> None:
     org = pg_org
-    org.run(add_rule, org.east_pool.id, RuleInput("no_followup", 1))
+    org.run(add_rule, SYSTEM, org.east_pool.id, RuleInput("no_followup", 1))
     ids = _pool_customers(org, 5)
     clock.set_now(START - timedelta(days=2))
     for customer_id in ids:

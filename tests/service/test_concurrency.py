@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer, FollowUp
 from highseas.customers.service import CustomerInput, create_customer, log_followup
 from highseas.db import make_engine, session_scope
@@ -60,7 +61,9 @@ def race(n: int, attempt: Callable[[int], T]) -> list[T | errors.DomainError]:
 def make_reps(org: Org, n: int, capacity: int | None = None) -> list[User]:
     with session_scope(org.engine) as s:
         return [
-            create_user(s, f"racer{i}", PASSWORD, Role.SALES, org.rep.department_id, capacity=capacity)
+            create_user(
+                s, SYSTEM, f"racer{i}", PASSWORD, Role.SALES, org.rep.department_id, capacity=capacity
+            )
             for i in range(n)
         ]
 
@@ -137,12 +140,12 @@ def test_concurrent_transfers_to_one_user_never_overrun_capacity(org: Org) -> No
 
 def make_reps_named(org: Org, name: str, capacity: int) -> list[User]:
     with session_scope(org.engine) as s:
-        return [create_user(s, name, PASSWORD, Role.SALES, org.rep.department_id, capacity=capacity)]
+        return [create_user(s, SYSTEM, name, PASSWORD, Role.SALES, org.rep.department_id, capacity=capacity)]
 
 
 def due_customers(org: Org, n: int) -> list[int]:
     """``n`` grade-C customers owned by ``org.rep`` and due right now (10-day rule, 10 days later)."""
-    org.run(add_rule, org.east_pool.id, RuleInput("no_followup", 10, ["C"]))
+    org.run(add_rule, SYSTEM, org.east_pool.id, RuleInput("no_followup", 10, ["C"]))
     ids = pool_customers(org, n, grade="C")
     for customer_id in ids:
         org.run(ownership.claim, org.rep, customer_id)
@@ -240,6 +243,7 @@ def test_daily_claim_limit_holds_under_concurrent_claims(org: Org) -> None:
 
     org.run(
         update_pool,
+        SYSTEM,
         org.east_pool.id,
         PoolInput(
             "East Leads", [], [org.rep.department_id or 0], [], reclaim_protection_days=7, daily_claim_limit=3
@@ -293,12 +297,12 @@ def _days_to_drop(org: Org, customer_id: int) -> int:
 
 def test_a_rule_edit_waits_for_a_claim_in_flight_then_dates_it_by_the_new_rule(org: Org) -> None:
     _needs_postgresql(org)
-    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
+    org.run(add_rule, SYSTEM, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
     (customer_id,) = pool_customers_of(org, org.company_pool.id, 1)
     claiming = org.session()
     ownership.claim(claiming, org.rep, customer_id)  # read the 30-day rule; not committed yet
     _commit_once_the_other_waits(
-        org, claiming, add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C"])
+        org, claiming, add_rule, SYSTEM, org.company_pool.id, RuleInput("no_followup", 10, ["C"])
     )
     # The edit recomputed the claimed customer once the claim had committed: its 10 days apply.
     assert _days_to_drop(org, customer_id) == 10
@@ -306,10 +310,10 @@ def test_a_rule_edit_waits_for_a_claim_in_flight_then_dates_it_by_the_new_rule(o
 
 def test_a_claim_waiting_for_a_rule_edit_dates_the_customer_by_the_new_rule(org: Org) -> None:
     _needs_postgresql(org)
-    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
+    org.run(add_rule, SYSTEM, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
     (customer_id,) = pool_customers_of(org, org.company_pool.id, 1)
     editing = org.session()
-    add_rule(editing, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))  # not committed yet
+    add_rule(editing, SYSTEM, org.company_pool.id, RuleInput("no_followup", 10, ["C"]))  # not committed yet
     _commit_once_the_other_waits(org, editing, ownership.claim, org.rep, customer_id)
     assert _days_to_drop(org, customer_id) == 10
 
@@ -353,7 +357,7 @@ def test_a_rule_edit_waits_for_a_transaction_that_released_then_follows_up_witho
     # customer row, then a follow-up reads the rules. A rule edit arriving between the two must
     # wait for the whole transaction, not hold the rules while waiting for the released row.
     _needs_postgresql(org)
-    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
+    org.run(add_rule, SYSTEM, org.company_pool.id, RuleInput("no_followup", 30, ["C"]))
     released, followed = pool_customers_of(org, org.company_pool.id, 2)
     for customer_id in (released, followed):
         org.run(ownership.claim, org.rep, customer_id)
@@ -363,6 +367,7 @@ def test_a_rule_edit_waits_for_a_transaction_that_released_then_follows_up_witho
         org,
         working,
         add_rule,
+        SYSTEM,
         org.company_pool.id,
         RuleInput("no_followup", 10, ["C"]),
         before_commit=lambda: log_followup(working, org.rep, followed, "call", "聊了预算"),

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from highseas import clock, errors
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer, Deal, Stage
 from highseas.customers.service import (
     CustomerInput,
@@ -167,10 +168,10 @@ def test_soft_delete_is_admin_only_and_restore_brings_it_back(org: Org) -> None:
 
 def test_the_first_pool_is_the_default_and_pools_need_a_unique_name(org: Org) -> None:
     with pytest.raises(errors.InvalidInput) as refused:
-        org.run(create_pool, PoolInput("Company", [], [], []))
+        org.run(create_pool, SYSTEM, PoolInput("Company", [], [], []))
     assert refused.value.field == "name"
     with pytest.raises(errors.InvalidInput) as unknown:
-        org.run(create_pool, PoolInput("Ghost", [999], [], []))
+        org.run(create_pool, SYSTEM, PoolInput("Ghost", [999], [], []))
     assert unknown.value.field == "member_user_ids"
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from highseas import clock
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.db import session_scope
 from highseas.ownership.due import refresh_due_dates, rule_specs
@@ -57,7 +58,7 @@ def test_bulk_sql_matches_the_policy_function(
     org: Org, rule_rows: list[dict], customer_rows: list[dict]
 ) -> None:  # type: ignore[type-arg]
     with session_scope(org.engine) as s:
-        pool = create_pool(s, PoolInput(f"prop-{next(_pool_names)}", [], [], []))
+        pool = create_pool(s, SYSTEM, PoolInput(f"prop-{next(_pool_names)}", [], [], []))
         s.add_all(RecycleRule(pool_id=pool.id, **row) for row in rule_rows)
         s.add_all(
             Customer(

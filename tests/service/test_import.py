@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from highseas import errors
 from highseas.auth.models import AuditEvent
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
 from highseas.intake.importer import ImportResult, import_file
@@ -18,6 +19,7 @@ from highseas.intake.models import ImportBatch, ImportIssue
 from highseas.intake.report import report_rows, write_report
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.models import Pool
+from highseas.pools.service import PoolInput, update_pool
 from tests.conftest import Org
 from tests.invariants import assert_invariants
 
@@ -235,13 +237,22 @@ def test_explicit_mapping_and_the_pools_channel_as_default_source(org: Org, tmp_
         run_import(org, path, mapping={"客户": "nickname"})
 
 
-def test_only_members_and_admins_of_a_pool_import_into_it(org: Org, tmp_path: Path) -> None:
+def test_only_pool_admins_and_admins_import_into_a_pool(org: Org, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "list.csv", "甲,13800138000,,,,,,\n")
     with pytest.raises(errors.NotFound):
         org.run(import_file, org.outsider, org.east_pool.id, path)
     with pytest.raises(errors.NotFound):
         org.run(import_file, org.west_rep, org.east_pool.id, path)
+    for member_or_manager in (org.rep, org.east_manager):
+        with pytest.raises(errors.Forbidden):
+            org.run(import_file, member_or_manager, org.east_pool.id, path)
+    east = PoolInput(
+        "East Leads", [], [org.east_manager.department_id or 0], [org.rep.id], reclaim_protection_days=7
+    )
+    org.run(update_pool, SYSTEM, org.east_pool.id, east)
     assert org.run(import_file, org.rep, org.east_pool.id, path).batch.imported == 1
+    again = write_csv(tmp_path / "again.csv", "乙,13900139000,,,,,,\n")
+    assert org.run(import_file, org.admin, org.east_pool.id, again).batch.imported == 1
 
 
 def test_companies_with_close_names_are_imported_and_reported_as_possible_duplicates(

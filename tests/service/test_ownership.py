@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from highseas import clock, errors
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer, log_followup
 from highseas.org.models import CompanySettings, User
@@ -128,7 +129,7 @@ def test_release_needs_a_reason_and_returns_to_the_home_pool(org: Org) -> None:
 def test_release_into_a_pool_the_owner_cannot_see_is_not_found(org: Org) -> None:
     from highseas.pools.service import create_pool
 
-    secret = org.run(create_pool, PoolInput("VIP", [org.west_rep.id], [], []))
+    secret = org.run(create_pool, SYSTEM, PoolInput("VIP", [org.west_rep.id], [], []))
     customer = pool_customer(org)
     org.run(ownership.claim, org.rep, customer.id)
     with pytest.raises(errors.NotFound):  # a pool the rep cannot see answers like a missing one
@@ -169,7 +170,7 @@ def test_protection_does_not_stop_other_reps(org: Org) -> None:
 def test_daily_claim_limit_counts_from_local_midnight(org: Org) -> None:
     east_team = [org.rep.department_id or 0]
     data = PoolInput("East Leads", [], east_team, [], reclaim_protection_days=7, daily_claim_limit=2)
-    org.run(update_pool, org.east_pool.id, data)
+    org.run(update_pool, SYSTEM, org.east_pool.id, data)
     ids = [pool_customer(org, f"线索{i}", pool_id=org.east_pool.id).id for i in range(4)]
     clock.set_now(clock.parse_instant("2026-03-02T23:30:00+08:00"))
     org.run(ownership.claim, org.rep, ids[0])

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from highseas import clock, errors
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer, FollowUp
 from highseas.customers.service import (
     CustomerInput,
@@ -34,10 +35,13 @@ def seed_rules(org: Org) -> dict[str, RecycleRule]:
     pool = org.east_pool.id
     return {
         "B": org.run(
-            add_rule, pool, RuleInput("no_followup", 25, ["B"], only_not_won=True, remind_days_before=3)
+            add_rule,
+            SYSTEM,
+            pool,
+            RuleInput("no_followup", 25, ["B"], only_not_won=True, remind_days_before=3),
         ),
-        "CD": org.run(add_rule, pool, RuleInput("no_followup", 10, ["C", "D"], only_not_won=True)),
-        "E": org.run(add_rule, pool, RuleInput("no_followup", 40, ["E"], only_not_won=True)),
+        "CD": org.run(add_rule, SYSTEM, pool, RuleInput("no_followup", 10, ["C", "D"], only_not_won=True)),
+        "E": org.run(add_rule, SYSTEM, pool, RuleInput("no_followup", 40, ["E"], only_not_won=True)),
     }
 
 
@@ -172,7 +176,7 @@ def test_locked_customers_are_never_recycled(org: Org) -> None:
 
 def test_a_new_rule_applies_at_once_to_customers_already_owned(org: Org) -> None:
     customer = owned_by_rep(org, "A")
-    rule = org.run(add_rule, org.east_pool.id, RuleInput("no_deal", 30, remind_days_before=5))
+    rule = org.run(add_rule, SYSTEM, org.east_pool.id, RuleInput("no_deal", 30, remind_days_before=5))
     with org.session() as s:
         row = s.get(Customer, customer.id)
         assert row is not None
@@ -187,10 +191,10 @@ def test_editing_or_deleting_a_rule_moves_every_due_date(org: Org) -> None:
     rules = seed_rules(org)
     customer = owned_by_rep(org, "C")
     clock.advance(12 * DAY)
-    org.run(update_rule, rules["CD"].id, RuleInput("no_followup", 20, ["C", "D"], only_not_won=True))
+    org.run(update_rule, SYSTEM, rules["CD"].id, RuleInput("no_followup", 20, ["C", "D"], only_not_won=True))
     assert run_sweep(org).recycled == 0
-    org.run(update_rule, rules["CD"].id, RuleInput("no_followup", 5, ["C"], only_not_won=True))
-    org.run(delete_rule, rules["CD"].id)
+    org.run(update_rule, SYSTEM, rules["CD"].id, RuleInput("no_followup", 5, ["C"], only_not_won=True))
+    org.run(delete_rule, SYSTEM, rules["CD"].id)
     assert run_sweep(org).recycled == 0
     with org.session() as s:
         row = s.get(Customer, customer.id)
@@ -233,7 +237,7 @@ def test_a_move_that_read_the_customer_before_a_grade_edit_stores_the_edited_gra
 
 
 def test_no_repurchase_drops_a_won_customer_without_a_new_deal(org: Org) -> None:
-    org.run(add_rule, org.east_pool.id, RuleInput("no_repurchase", 90))
+    org.run(add_rule, SYSTEM, org.east_pool.id, RuleInput("no_repurchase", 90))
     customer = owned_by_rep(org, "A")
     org.run(record_deal, org.rep, customer.id, Decimal("12000"))
     clock.advance(60 * DAY)

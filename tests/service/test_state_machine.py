@@ -13,6 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import Engine, select
 
 from highseas import clock, errors
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import (
     CustomerInput,
@@ -49,10 +50,12 @@ class OwnershipMachine(RuleBasedStateMachine):
             self.org.run(_set_capacity, getattr(self.org, name).id, capacity)
         east, company = self.org.east_pool.id, self.org.company_pool.id
         self.rules = [
-            self.org.run(add_rule, east, RuleInput("no_followup", 10, ["C", "D"], remind_days_before=2)).id,
-            self.org.run(add_rule, east, RuleInput("no_deal", 30)).id,
-            self.org.run(add_rule, company, RuleInput("no_followup", 5, only_not_won=True)).id,
-            self.org.run(add_rule, company, RuleInput("no_repurchase", 20)).id,
+            self.org.run(
+                add_rule, SYSTEM, east, RuleInput("no_followup", 10, ["C", "D"], remind_days_before=2)
+            ).id,
+            self.org.run(add_rule, SYSTEM, east, RuleInput("no_deal", 30)).id,
+            self.org.run(add_rule, SYSTEM, company, RuleInput("no_followup", 5, only_not_won=True)).id,
+            self.org.run(add_rule, SYSTEM, company, RuleInput("no_repurchase", 20)).id,
         ]
         self.ids = [
             self.org.run(
@@ -118,7 +121,7 @@ class OwnershipMachine(RuleBasedStateMachine):
     def edit_rule(self, which: int, days: int) -> None:
         kind = "no_followup" if which == 0 else "no_deal"
         self.org.run(
-            update_rule, self.rules[which], RuleInput(kind, days, ["C", "D"] if which == 0 else None)
+            update_rule, SYSTEM, self.rules[which], RuleInput(kind, days, ["C", "D"] if which == 0 else None)
         )
 
     @rule()

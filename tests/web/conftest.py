@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from highseas.api.app import create_app
+from highseas.app import create_app
 from tests.conftest import PASSWORD, Org, build_org
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
-from highseas.org.models import User
 from highseas.org.service import update_user
 from tests.conftest import an_import_checking_for_duplicates
 from tests.web.conftest import Site, flashes
@@ -51,7 +51,7 @@ def test_a_duplicate_is_refused_and_what_was_typed_stays_on_the_form(site: Site)
 def test_a_rep_at_capacity_can_still_file_the_customer_into_the_pool(site: Site) -> None:
     org = site.org
     with org.session() as session, session.begin():
-        update_user(session, session.get_one(User, org.rep.id), {"capacity": 0})
+        update_user(session, SYSTEM, org.rep.id, {"capacity": 0})
     rep = site.as_("rep")
     refused = rep.submit("/customers/new", "/customers/new", {"name": "满额客户", "keep": "mine"})
     assert refused.status_code == 400 and "Capacity full" in refused.text

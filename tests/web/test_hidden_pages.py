@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.dedup import HIT_LIMIT
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer, log_followup
@@ -23,7 +24,7 @@ def _hidden_customer(site: Site) -> int:
     """A customer of a pool that hides contacts and shows 来源备注, worked earlier by other_rep."""
     org = site.org
     departments = [org.rep.department_id]
-    pool = org.run(create_pool, PoolInput("Hidden", [], departments, [], hide_contact=True))
+    pool = org.run(create_pool, SYSTEM, PoolInput("Hidden", [], departments, [], hide_contact=True))
     with org.session() as session, session.begin():
         session.get_one(Pool, pool.id).public_custom_fields = ["来源备注"]
     fields = {"备用电话": "139 1234 5678", "来源备注": "春季展会"}
@@ -84,7 +85,7 @@ def test_many_duplicate_hits_on_the_web_are_refused_for_a_while(site: Site) -> N
 def test_the_import_result_lists_possible_duplicates_only_among_customers_the_reader_sees(site: Site) -> None:
     org = site.org
     org.run(create_customer, org.rep, CustomerInput(name="王总", company="杭州云帆科技有限公司"))
-    pool = org.run(create_pool, PoolInput("West Leads", [org.west_rep.id], [], [org.west_rep.id]))
+    pool = org.run(create_pool, SYSTEM, PoolInput("West Leads", [org.west_rep.id], [], [org.west_rep.id]))
     west = site.as_("west_rep")
     content = "姓名,公司\n陈静,杭州云帆信息科技有限公司\n"
     files = {"file": ("线索.csv", content.encode(), "text/csv")}

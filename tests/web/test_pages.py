@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from highseas import clock
+from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
 from highseas.org.models import User
@@ -101,7 +102,7 @@ def test_hidden_contacts_are_absent_from_the_html_until_claimed(site: Site) -> N
     org = site.org
     hq = org.admin.department_id
     assert hq is not None
-    hidden = org.run(create_pool, PoolInput("保密公海", [], [hq], [], hide_contact=True))
+    hidden = org.run(create_pool, SYSTEM, PoolInput("保密公海", [], [hq], [], hide_contact=True))
     customer_id = _pool_customer(site, "保密客户", hidden.id, phone="13912345678", email="secret@example.cn")
     rep = site.as_("rep")
     paths = ("/pool", f"/pool?pool={hidden.id}", f"/customers/{customer_id}", "/mine", "/reminders")
@@ -143,7 +144,7 @@ def test_claim_refusals_say_exactly_why(site: Site) -> None:
     message = "You gave this customer up recently: it is protected from you until 2026-03-09 09:00."
     assert ("error", message) in flashes(again.text)
 
-    limited = org.run(create_pool, PoolInput("限领公海", [org.rep.id], [], [], daily_claim_limit=1))
+    limited = org.run(create_pool, SYSTEM, PoolInput("限领公海", [org.rep.id], [], [], daily_claim_limit=1))
     first, second = (_pool_customer(site, f"限领{i}", limited.id) for i in range(2))
     rep.submit("/pool", f"/customers/{first}/claim", {"next": "/pool"})
     refused = rep.submit("/pool", f"/customers/{second}/claim", {"next": "/pool"})
@@ -151,7 +152,7 @@ def test_claim_refusals_say_exactly_why(site: Site) -> None:
     assert ("error", text) in flashes(refused.text)
 
     with site.org.session() as session, session.begin():
-        update_user(session, session.get_one(User, org.rep.id), {"capacity": 1})
+        update_user(session, SYSTEM, org.rep.id, {"capacity": 1})
     spare = _pool_customer(site, "库容已满")
     full = rep.submit("/pool", f"/customers/{spare}/claim", {"next": "/pool"})
     assert (
@@ -163,7 +164,7 @@ def test_claim_refusals_say_exactly_why(site: Site) -> None:
 
 def test_a_follow_up_starts_the_countdown_again(site: Site) -> None:
     org = site.org
-    org.run(add_rule, org.company_pool.id, RuleInput("no_followup", 10, ["C"], remind_days_before=3))
+    org.run(add_rule, SYSTEM, org.company_pool.id, RuleInput("no_followup", 10, ["C"], remind_days_before=3))
     customer_id = _pool_customer(site)
     rep = site.as_("rep")
     rep.submit("/pool", f"/customers/{customer_id}/claim", {"next": "/pool"})

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
-from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
-from highseas.customers import service
-from highseas.customers.hiding import mask_contacts, public_custom_fields
-from highseas.customers.models import Customer, Deal, FollowUp
+from highseas.customers import history, service
+from highseas.customers.models import Customer
+from highseas.customers.presenting import Presenter
 from highseas.customers.schemas import (
     CustomerIn,
     CustomerOut,
@@ -28,66 +25,13 @@ from highseas.customers.schemas import (
     TimelineItem,
     UserRef,
 )
-from highseas.customers.search import CUSTOMER_ROW_FIELDS, CustomerQuery, CustomerRow, View, search_customers
+from highseas.customers.search import CustomerQuery, View, search_customers
 from highseas.org.models import User
 from highseas.ownership import service as ownership
-from highseas.ownership.models import OwnershipEvent
-from highseas.pools.models import Pool
 from highseas.pools.schemas import Grade
 from highseas.validation import MAX_INT
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=OneThread)
-
-
-class Presenter:
-    """Turns customers into API bodies for one viewer, hiding contact details they may not see."""
-
-    def __init__(self, session: Session, viewer: User) -> None:
-        self.session = session
-        self.viewer = viewer
-
-    @cached_property
-    def hidden_pools(self) -> set[int]:
-        """:func:`contact_hidden_pool_ids` of the viewer. Only unowned customers can hide their
-        contacts, and a listed row says itself: most responses never need this query."""
-        return contact_hidden_pool_ids(self.session, self.viewer)
-
-    @cached_property
-    def public_fields(self) -> dict[int, list[str]]:
-        """The custom fields each pool that hides contacts shows all the same; read only when a
-        customer with hidden contacts is presented."""
-        pools = select(Pool.id, Pool.public_custom_fields).where(Pool.hide_contact.is_(True))
-        return {pool_id: public for pool_id, public in self.session.execute(pools)}
-
-    def hides(self, c: Customer) -> bool:
-        """Whether the viewer may not see this customer's contact details."""
-        # Tested for an owner first so that ``hidden_pools`` is only read when it can matter.
-        return c.owner_id is None and not contacts_shown(c.owner_id, c.pool_id, self.hidden_pools)
-
-    def fields(self, c: Customer | CustomerRow) -> dict[str, Any]:
-        """The body of one customer, to validate as a :class:`CustomerOut`."""
-        # A row hands over its columns at once (``Row._asdict`` would look their names up again for
-        # every row); reading 27 attributes one by one, or ``model_construct``, costs several times
-        # pydantic's own validation of a dict.
-        if isinstance(c, Row):
-            fields = dict(zip(CUSTOMER_ROW_FIELDS, c, strict=True))
-        else:
-            fields = {name: getattr(c, name) for name in _STORED}
-            fields["contact_hidden"] = self.hides(c)
-        fields["stage"] = c.stage.value
-        fields["tags"] = c.tags or []
-        fields["custom_fields"] = c.custom_fields or {}
-        if fields["contact_hidden"]:
-            public = self.public_fields.get(c.pool_id, [])
-            fields |= {"phone": None, "email": None, "wechat": None}
-            fields["custom_fields"] = public_custom_fields(fields["custom_fields"], public)
-        return fields
-
-    def __call__(self, c: Customer | CustomerRow) -> CustomerOut:
-        return CustomerOut.model_validate(self.fields(c))
-
-
-_STORED = tuple(name for name in CustomerOut.model_fields if name != "contact_hidden")
 
 
 def present(session: Session, viewer: User, customer: Customer, status_code: int = 200) -> Response:
@@ -178,21 +122,7 @@ def add_followup(customer_id: IdPath, body: FollowUpIn, user: CurrentUser, sessi
 
 @router.get("/{customer_id}/followups")
 def list_followups(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[FollowUpOut]:
-    customer = ownership.get_customer(session, user, customer_id)
-    return _followups(session, customer_id, Presenter(session, user).hides(customer))
-
-
-def _followups(session: Session, customer_id: int, masked: bool) -> list[FollowUpOut]:
-    """The customer's follow-ups; ``masked``: with the phones and emails in them masked, for a
-    viewer who may not see the customer's contact details."""
-    rows = session.scalars(
-        select(FollowUp).where(FollowUp.customer_id == customer_id).order_by(FollowUp.at, FollowUp.seq)
-    )
-    followups = [FollowUpOut.model_validate(f) for f in rows]
-    if masked:
-        for followup in followups:
-            followup.content = mask_contacts(followup.content)
-    return followups
+    return history.followups(session, user, customer_id)
 
 
 @router.post("/{customer_id}/deals", status_code=201)
@@ -204,50 +134,18 @@ def add_deal(customer_id: IdPath, body: DealIn, user: CurrentUser, session: Db) 
 
 @router.get("/{customer_id}/deals")
 def list_deals(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[DealOut]:
-    ownership.get_customer(session, user, customer_id)
-    rows = session.scalars(
-        select(Deal).where(Deal.customer_id == customer_id).order_by(Deal.signed_at, Deal.seq)
-    )
-    return [DealOut.model_validate(d) for d in rows]
-
-
-def _events(session: Session, customer_id: int, masked: bool) -> list[EventOut]:
-    """The customer's ownership events; ``masked`` as for :func:`_followups` (release reasons are
-    typed by earlier owners too)."""
-    rows = session.scalars(
-        select(OwnershipEvent).where(OwnershipEvent.customer_id == customer_id).order_by(OwnershipEvent.id)
-    )
-    events = [EventOut.model_validate(e) for e in rows]
-    if masked:
-        for event in events:
-            event.reason = mask_contacts(event.reason) if event.reason else event.reason
-    return events
+    return history.deals(session, user, customer_id)
 
 
 @router.get("/{customer_id}/events")
 def list_events(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[EventOut]:
-    customer = ownership.get_customer(session, user, customer_id)
-    return _events(session, customer_id, Presenter(session, user).hides(customer))
+    return history.events(session, user, customer_id)
 
 
 @router.get("/{customer_id}/timeline")
 def timeline(customer_id: IdPath, user: CurrentUser, session: ReadDb) -> list[TimelineItem]:
-    """Events, follow-ups and deals, oldest first; equal times keep the order they were recorded in.
-    A viewer who may not see the contact details reads earlier owners' notes with them masked."""
-    customer = ownership.get_customer(session, user, customer_id)
-    masked = Presenter(session, user).hides(customer)
-    items = [
-        TimelineItem(type="event", at=e.at, seq=e.seq, event=e) for e in _events(session, customer_id, masked)
-    ]
-    items += [
-        TimelineItem(type="followup", at=f.at, seq=f.seq, followup=f)
-        for f in _followups(session, customer_id, masked)
-    ]
-    items += [
-        TimelineItem(type="deal", at=d.signed_at, seq=d.seq, deal=d)
-        for d in list_deals(customer_id, user, session)
-    ]
-    return sorted(items, key=lambda item: (item.at, item.seq))
+    """Events, follow-ups and deals, oldest first; equal times keep the order they were recorded in."""
+    return history.timeline(session, user, customer_id)
 
 
 @router.delete("/{customer_id}", status_code=204)

@@ -13,8 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from highseas import errors
 from highseas.api.deps import authenticate_first
-from highseas.auth.audit import audit
-from highseas.db import session_scope
+from highseas.refusals import audit_refusal
 
 
 class ErrorDetail(BaseModel):
@@ -56,24 +55,6 @@ def _field_name(location: tuple[Any, ...]) -> str:
     if "[key]" in parts:  # a mapping's key is wrong, not a value: name the mapping
         parts = parts[: parts.index("[key]") - 1]
     return ".".join(p for p in parts if not _TYPE_TAG.match(p)) or "body"
-
-
-def audit_refusal(request: Request, exc: errors.DomainError) -> None:
-    """Record a refusal worth auditing, whichever edge (API or web pages) answered it, in a
-    transaction of its own: the request's transaction is rolled back."""
-    if not exc.audited:
-        return
-    user = getattr(request.state, "user_id", None)
-    with session_scope(request.app.state.engine) as session:
-        audit(
-            session,
-            exc.code,
-            actor_id=user,
-            address=request.client.host if request.client else None,
-            path=request.url.path,
-            method=request.method,
-            **exc.details,
-        )
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

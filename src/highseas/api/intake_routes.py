@@ -5,22 +5,21 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated
-from urllib.parse import quote
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
-from highseas.auth.permissions import visible_pool
-from highseas.customers.service import ensure_can_fill_pool
+from highseas.downloads import CSV, MEDIA_TYPES, download
+from highseas.intake import importer
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat, export_owned, export_pool
-from highseas.intake.importer import get_batch, import_file, preview_file
+from highseas.intake.importer import get_batch, import_file
 from highseas.intake.models import ImportBatch
 from highseas.intake.report import write_report
 from highseas.intake.schemas import (
@@ -35,12 +34,6 @@ from highseas.intake.schemas import (
 from highseas.intake.similar import possible_duplicates_of
 
 router = APIRouter(tags=["intake"], route_class=OneThread)
-SPOOL_BYTES = 1 << 20
-CSV = "text/csv; charset=utf-8"
-MEDIA_TYPES = {
-    ExportFormat.CSV: CSV,
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
 
 
@@ -122,10 +115,9 @@ def preview_import(
     pool_id: IdPath, file: LeadFile, user: CurrentUser, session: Db, mapping: MappingForm = None
 ) -> PreviewOut:
     """The columns an import would read, the field each feeds, and the first rows: nothing is saved."""
-    ensure_can_fill_pool(session, user, visible_pool(session, user, pool_id))
     columns = _mapping(mapping)
     with _saved(file) as path:
-        preview = preview_file(path, columns)
+        preview = importer.preview_import(session, user, pool_id, path, columns)
     return PreviewOut(
         columns=[PreviewColumn(header=h, field=f) for h, f in preview.columns],
         rows=[PreviewRow(row=n, cells=cells) for n, cells in preview.rows],
@@ -137,33 +129,11 @@ def get_import(batch_id: IdPath, user: CurrentUser, session: ReadDb) -> ImportOu
     return _import_out(get_batch(session, user, batch_id))
 
 
-def _download(fill: Callable[[IO[bytes]], object], file_name: str, media_type: str) -> StreamingResponse:
-    """Write the file while the request's transaction is open, then stream it from disk: the
-    response never sits whole in memory, and the transaction has ended before it is sent."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by the stream
-    try:
-        fill(spool)
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-
-    def stream() -> Iterator[bytes]:
-        with spool:
-            while chunk := spool.read(SPOOL_BYTES):
-                yield chunk
-
-    disposition = f"attachment; filename*=UTF-8''{quote(file_name)}"
-    return StreamingResponse(stream(), media_type=media_type, headers={"Content-Disposition": disposition})
-
-
 @router.get("/imports/{batch_id}/report", response_class=StreamingResponse)
 def import_report(batch_id: IdPath, user: CurrentUser, session: Db) -> StreamingResponse:
     """The rows not imported (and possible duplicates) as CSV: row, column, kind, reason."""
     batch = get_batch(session, user, batch_id)
-    return _download(
-        lambda out: write_report(session, user, batch, out), f"import-{batch.id}-report.csv", CSV
-    )
+    return download(lambda out: write_report(session, user, batch, out), f"import-{batch.id}-report.csv", CSV)
 
 
 @router.post("/pools/{pool_id}/distribute")
@@ -196,7 +166,7 @@ def export_pool_customers(
     pool_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
 ) -> StreamingResponse:
     """The pool's unowned customers; contact details the caller may not see are left empty."""
-    return _download(
+    return download(
         lambda out: export_pool(session, user, pool_id, out, fmt), f"pool-{pool_id}.{fmt}", MEDIA_TYPES[fmt]
     )
 
@@ -206,7 +176,7 @@ def export_user_customers(
     user_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
 ) -> StreamingResponse:
     """The customers a user owns: for that user, their managers and admins."""
-    return _download(
+    return download(
         lambda out: export_owned(session, user, user_id, out, fmt), f"user-{user_id}.{fmt}", MEDIA_TYPES[fmt]
     )
 

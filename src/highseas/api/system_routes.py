@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from highseas import clock
-from highseas.api.customer_routes import Presenter
 from highseas.api.deps import CurrentUser, Db, OneThread, ReadDb
 from highseas.auth.permissions import Action, ensure
-from highseas.customers.models import Customer
+from highseas.customers import history
 from highseas.customers.schemas import CustomerOut
 from highseas.ownership.sweep import sweep
 
@@ -48,19 +47,7 @@ def run_sweep(body: SweepIn, user: CurrentUser, session: Db) -> SweepOut:
 @router.get("/reminders")
 def reminders(user: CurrentUser, session: ReadDb) -> list[CustomerOut]:
     """The caller's customers inside their reminder window, soonest drop first."""
-    now = clock.now()
-    rows = session.scalars(
-        select(Customer)
-        .where(
-            Customer.owner_id == user.id,
-            Customer.deleted_at.is_(None),
-            Customer.remind_at <= now,
-            Customer.due_at > now,
-        )
-        .order_by(Customer.due_at, Customer.id)
-    )
-    show = Presenter(session, user)
-    return [show(c) for c in rows]
+    return history.reminders(session, user)
 
 
 class Health(BaseModel):

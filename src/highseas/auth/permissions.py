@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from highseas import errors
 from highseas.customers.models import Customer
 from highseas.org.models import Role, User
-from highseas.org.service import department_subtree, get_user, manages
+from highseas.org.queries import get_user, manages
 from highseas.pools.models import Pool
-from highseas.pools.service import (
+from highseas.pools.queries import (
     contacts_hidden_clause,
     is_pool_admin,
     is_pool_member,
     managed_users_query,
+    viewer_parameters,
     visible_pool_ids,
     visible_pools_query,
 )
@@ -30,18 +31,29 @@ from highseas.pools.service import (
 
 class Action(StrEnum):
     VIEW = "view"  # a customer, pool or user
-    EDIT = "edit"  # a customer's descriptive fields; a pool and its rules; a user
+    EDIT = "edit"  # a customer's descriptive fields; a pool's rules and claim settings; a user's name
     ASSIGN = "assign"  # a customer, to the user ``to``
     TRANSFER = "transfer"  # an owned customer, to the user ``to``
     DELETE = "delete"  # soft-delete or restore a customer
-    ADMINISTER = "administer"  # the org tree, users, settings, pools, deactivation, sweeps
+    IMPORT = "import"  # leads into a pool
+    DISTRIBUTE = "distribute"  # a pool's unowned customers, in bulk (each move is also an ASSIGN)
+    EXPORT = "export"  # a pool's unowned customers, or the customers a user owns
+    ADMINISTER = "administer"  # the org tree, users, settings, pools' membership and hiding, sweeps
 
 
 Target = Customer | Pool | User | None
 
+SYSTEM = User(id=None, username="system", name="HighSeas", role=Role.ADMIN, active=True)
+"""The actor of the bootstrap paths that serve no request (``highseas createadmin``, ``highseas
+demo``, tests' fixtures): an admin that is no row. No edge serving a request may use it (a test
+holds the API and the web to that); the audit trail records it with no actor id."""
+
 
 def can(session: Session, actor: User, action: Action, target: Target = None, to: User | None = None) -> bool:
-    """The one place that decides who may do what; :func:`visible_customers_clause` is its SQL twin."""
+    """The one place that decides who may do what; :func:`visible_customers_clause` is its SQL twin.
+
+    It answers whether a visible target may be acted on: callers answer ``not_found`` for a target
+    the actor may not VIEW before they ask about anything else."""
     if actor.role is Role.ADMIN:
         return True
     if isinstance(target, Customer):
@@ -54,14 +66,20 @@ def can(session: Session, actor: User, action: Action, target: Target = None, to
 
 
 def _can_on_pool(session: Session, actor: User, action: Action, pool: Pool) -> bool:
+    """Pool admins run the pool's customers and its rules; its name, members, admins and hiding
+    are the admins' (ADMINISTER, answered above)."""
     if action is Action.VIEW:
         return pool.id in visible_pool_ids(session, actor)
-    return action is Action.EDIT and is_pool_admin(session, actor, pool.id)
+    pool_admin = is_pool_admin(session, actor, pool.id)
+    if action is Action.DISTRIBUTE:
+        # A manager hands out what the pools shared with their subtree hold; to whom is ASSIGN's.
+        return pool_admin or (actor.role is Role.MANAGER and pool.id in visible_pool_ids(session, actor))
+    return action in (Action.EDIT, Action.IMPORT, Action.EXPORT) and pool_admin
 
 
 def _can_on_user(session: Session, actor: User, action: Action, user: User) -> bool:
-    if action is Action.VIEW:
-        return user.id == actor.id or manages(session, actor, user)
+    if action in (Action.VIEW, Action.EXPORT):
+        return manages(session, actor, user)
     return action is Action.EDIT and user.id == actor.id
 
 
@@ -102,9 +120,33 @@ def visible_pool(session: Session, actor: User, pool_id: int) -> Pool:
     return pool
 
 
-def ensure(session: Session, actor: User, action: Action, target: Target = None, *, doing: str) -> None:
+def visible_user(session: Session, actor: User, user_id: int) -> User:
+    """The user, or ``not_found`` when the actor may not see them."""
+    user = session.get(User, user_id)
+    if user is None or not can(session, actor, Action.VIEW, user):
+        raise errors.NotFound(f"no user {user_id}")
+    return user
+
+
+def pools_for(session: Session, actor: User, action: Action) -> list[Pool]:
+    """The pools the actor sees and may do ``action`` on, by id (the pools are few)."""
+    visible = session.scalars(
+        select(Pool).where(Pool.id.in_(visible_pool_ids(session, actor))).order_by(Pool.id)
+    )
+    return [pool for pool in visible if can(session, actor, action, pool)]
+
+
+def ensure(
+    session: Session,
+    actor: User,
+    action: Action,
+    target: Target = None,
+    to: User | None = None,
+    *,
+    doing: str,
+) -> None:
     """Raise ``forbidden`` unless ``can``; callers check visibility first (``not_found``)."""
-    if not can(session, actor, action, target):
+    if not can(session, actor, action, target, to):
         raise errors.Forbidden(f"you may not {doing}")
 
 
@@ -122,11 +164,11 @@ def visible_customers_clause(role: Role) -> ColumnElement[bool]:
 
 
 def managed_user_ids(session: Session, actor: User) -> Select[int]:
-    """Users of the actor's department subtree (everyone, for an admin), as a subquery."""
+    """The users the actor manages (everyone, for an admin), as a subquery."""
     users = managed_users_query(actor.role)
     if actor.role is Role.ADMIN:
         return users
-    return users.params(subtree=sorted(department_subtree(session, actor.department_id)))
+    return users.params(**viewer_parameters(session, actor))
 
 
 def contact_hidden_pool_ids(session: Session, actor: User) -> set[int]:

@@ -20,8 +20,8 @@ from highseas.auth.models import AuditEvent
 from highseas.auth.permissions import Action, can, contact_hidden_pool_ids, contacts_shown
 from highseas.customers.models import Customer
 from highseas.org.models import Role, User
-from highseas.org.service import get_user
-from highseas.pools.service import get_pool
+from highseas.org.queries import get_user
+from highseas.pools.queries import get_pool
 
 KEY_KINDS = {
     "phone_e164": "phone",

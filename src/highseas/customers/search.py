@@ -20,7 +20,7 @@ from highseas.customers.models import Customer
 from highseas.db import from_micros, table_of, to_micros
 from highseas.org.models import Role, User
 from highseas.ownership.policy import DAY
-from highseas.pools.service import managed_users_query, viewer_parameters, visible_pools_query
+from highseas.pools.queries import managed_users_query, viewer_parameters, visible_pools_query
 from highseas.validation import MAX_DAYS, MAX_INT
 
 MAX_PAGE = 200

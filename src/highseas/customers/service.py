@@ -24,13 +24,13 @@ from highseas.customers.dedup import DEDUP_KEYS, duplicate_of, ensure_under_hit_
 from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
 from highseas.db import is_postgresql
 from highseas.org.models import User
-from highseas.org.service import company_settings
+from highseas.org.queries import company_settings
 from highseas.ownership.due import refresh_due
 from highseas.ownership.events import record_event
 from highseas.ownership.models import EventKind
 from highseas.ownership.service import ensure_capacity, get_customer, lock_users, owned_by_actor
 from highseas.pools.models import Pool
-from highseas.pools.service import is_pool_member
+from highseas.pools.queries import is_pool_member
 from highseas.validation import in_business_years, reject_nulls
 
 

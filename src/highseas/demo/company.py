@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from highseas import errors
+from highseas.auth.permissions import SYSTEM
 from highseas.demo.names import NamePicker
 from highseas.org.models import Role, User
-from highseas.org.service import company_settings, create_department, create_user
+from highseas.org.queries import company_settings
+from highseas.org.service import create_department, create_user
 from highseas.pools.service import PoolInput, RuleInput, add_rule, create_pool
 
 DEMO_PASSWORD = "open-sea-demo"
@@ -112,11 +114,11 @@ class Company:
 
 def _build_org(session: Session) -> dict[str, int]:
     """The department tree; department ids by name."""
-    ids = {HEADQUARTERS: create_department(session, HEADQUARTERS).id}
+    ids = {HEADQUARTERS: create_department(session, SYSTEM, HEADQUARTERS).id}
     for division, teams in DIVISIONS.items():
-        ids[division] = create_department(session, division, ids[HEADQUARTERS]).id
+        ids[division] = create_department(session, SYSTEM, division, ids[HEADQUARTERS]).id
         for team in teams:
-            ids[team] = create_department(session, team, ids[division]).id
+            ids[team] = create_department(session, SYSTEM, team, ids[division]).id
     return ids
 
 
@@ -140,9 +142,9 @@ def _build_pools(
             daily_claim_limit=spec.daily_limit,
             source=spec.source,
         )
-        pool = create_pool(session, data)
+        pool = create_pool(session, SYSTEM, data)
         for rule in spec.rules:
-            add_rule(session, pool.id, rule)
+            add_rule(session, SYSTEM, pool.id, rule)
         pool_ids[spec.source] = pool.id
     return pool_ids
 
@@ -167,7 +169,7 @@ def _create_user(
     session: Session, names: NamePicker, role: Role, department_id: int, capacity: int | None = None
 ) -> User:
     name, username = names.user()
-    return create_user(session, username, DEMO_PASSWORD, role, department_id, name, capacity=capacity)
+    return create_user(session, SYSTEM, username, DEMO_PASSWORD, role, department_id, name, capacity=capacity)
 
 
 def _create_reps(
@@ -197,7 +199,9 @@ def build_company(session: Session, rng: random.Random, *, reps: int, customers:
     settings = company_settings(session)
     settings.default_capacity = DEFAULT_CAPACITY
     departments = _build_org(session)
-    admin = create_user(session, "admin", DEMO_PASSWORD, Role.ADMIN, departments[HEADQUARTERS], "系统管理员")
+    admin = create_user(
+        session, SYSTEM, "admin", DEMO_PASSWORD, Role.ADMIN, departments[HEADQUARTERS], "系统管理员"
+    )
     names = NamePicker(rng)
     managers = {d: _create_user(session, names, Role.MANAGER, departments[d]) for d in DIVISIONS}
     pool_ids = _build_pools(session, departments, {d: m.id for d, m in managers.items()})

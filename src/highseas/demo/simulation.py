@@ -23,7 +23,7 @@ from highseas.demo.company import Company
 from highseas.demo.leads import Lead
 from highseas.demo.plan import DAY, Action, Day, Step, create_lead, plan_day, snapshot
 from highseas.org.models import User
-from highseas.org.service import company_settings
+from highseas.org.queries import company_settings
 from highseas.ownership.sweep import sweep
 from highseas.pools.models import Pool
 

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.permissions import Action, can, visible_pool
+from highseas.auth.permissions import Action, can, ensure, visible_pool
 from highseas.customers.models import Customer
 from highseas.customers.queries import count_owned
 from highseas.db import table_of
@@ -103,6 +103,7 @@ def distribute(
     source: str | None = None,
 ) -> Distribution:
     pool = visible_pool(session, actor, pool_id)
+    ensure(session, actor, Action.DISTRIBUTE, pool, doing="hand out this pool's customers")
     if not 1 <= count <= MAX_DISTRIBUTION:
         raise errors.InvalidInput("count", f"must be between 1 and {MAX_DISTRIBUTION}")
     if not user_ids:

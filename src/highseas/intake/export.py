@@ -27,13 +27,14 @@ from highseas.auth.permissions import (
     can,
     contact_hidden_pool_ids,
     contacts_shown,
+    ensure,
     visible_customers_clause,
     visible_pool,
 )
 from highseas.customers.models import Customer
 from highseas.org.models import User
 from highseas.pools.models import Pool
-from highseas.pools.service import viewer_parameters
+from highseas.pools.queries import viewer_parameters
 
 # The import reads these headers back as the same fields (the others become custom fields).
 COLUMNS = (
@@ -160,6 +161,9 @@ def _text_cell(sheet: Any, value: object) -> object:
 def export_pool(session: Session, actor: User, pool_id: int, out: IO[bytes], fmt: ExportFormat) -> int:
     """The unowned customers of a pool the actor may see; returns the number of rows."""
     pool = visible_pool(session, actor, pool_id)
+    ensure(
+        session, actor, Action.EXPORT, pool, doing="export this pool: only an admin or its pool admins may"
+    )
     where = (Customer.pool_id == pool.id) & Customer.owner_id.is_(None)
     count = write_spreadsheet(_rows(session, actor, where), out, fmt)
     audit(session, "export", actor_id=actor.id, pool_id=pool.id, format=fmt.value, rows=count)

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.auth.audit import audit
-from highseas.auth.permissions import Action, can, visible_pool
+from highseas.auth.permissions import Action, can, ensure, visible_pool
 from highseas.customers.dedup import KEY_KINDS
-from highseas.customers.service import ensure_can_fill_pool, hold_all_dedup_keys
+from highseas.customers.service import hold_all_dedup_keys
 from highseas.db import table_of
 from highseas.intake import staging
 from highseas.intake.mapping import header_rules
@@ -39,7 +39,8 @@ from highseas.intake.reader import CHUNK, Table, read_table
 from highseas.intake.rows import RowCleaner
 from highseas.intake.similar import possible_duplicates
 from highseas.org.models import User
-from highseas.pools.service import get_pool
+from highseas.pools.models import Pool
+from highseas.pools.queries import get_pool
 
 Progress = Callable[[int, int], None]
 """Called now and then with (done, total) while the file is read."""
@@ -131,8 +132,7 @@ def import_file(
     mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    pool = visible_pool(session, actor, pool_id)
-    ensure_can_fill_pool(session, actor, pool)
+    pool = importable_pool(session, actor, pool_id)
     rules = header_rules(mapping)
     digest = file_sha256(path)
     earlier = session.scalars(
@@ -199,7 +199,30 @@ def get_batch(session: Session, actor: User, batch_id: int) -> ImportBatch:
 
 
 def _administers(session: Session, actor: User, pool_id: int) -> bool:
-    return can(session, actor, Action.EDIT, get_pool(session, pool_id))
+    return can(session, actor, Action.IMPORT, get_pool(session, pool_id))
+
+
+def importable_pool(session: Session, actor: User, pool_id: int) -> Pool:
+    """The pool, when the actor may import into it (its pool admins and the admins); ``not_found``
+    when they may not see it."""
+    pool = visible_pool(session, actor, pool_id)
+    ensure(
+        session,
+        actor,
+        Action.IMPORT,
+        pool,
+        doing=f"import into pool {pool.name!r}: only an admin or its pool admins may",
+    )
+    return pool
+
+
+def preview_import(
+    session: Session, actor: User, pool_id: int, path: Path, mapping: dict[str, str] | None = None
+) -> Preview:
+    """What an import of the file into the pool would read (see :func:`preview_file`), for whoever
+    may import into it; nothing is saved."""
+    importable_pool(session, actor, pool_id)
+    return preview_file(path, mapping)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from highseas.db import table_of
 from highseas.intake.models import IssueKind
 from highseas.intake.staging import STAGING
 from highseas.org.models import User
-from highseas.pools.service import viewer_parameters
+from highseas.pools.queries import viewer_parameters
 
 THRESHOLD = 85
 """``fuzz.ratio`` from which two company keys count as possibly one company."""

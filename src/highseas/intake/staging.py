@@ -36,7 +36,7 @@ from highseas.db import Instant, is_postgresql, table_of, to_micros
 from highseas.intake.rows import STAGED
 from highseas.org.models import User
 from highseas.ownership.models import EventKind
-from highseas.pools.service import viewer_parameters
+from highseas.pools.queries import viewer_parameters
 
 STAGING = "intake_row"
 CHUNK = 5_000

@@ -38,6 +38,9 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, max_length=100)
     password: str | None = Field(default=None, min_length=8, max_length=200)
+    current_password: str | None = Field(
+        default=None, max_length=200, description="required when users change their own password"
+    )
     role: Role | None = None
     department_id: Id | None = None
     capacity: Count | None = None

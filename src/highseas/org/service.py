@@ -1,25 +1,35 @@
-"""Departments, users and company settings."""
+"""Changing the organisation: departments, users, passwords and company settings.
+
+Every function takes the acting user, decides through :func:`~highseas.auth.permissions.can` and
+writes its audit row, in the caller's transaction. The bootstrap paths with no acting user pass
+:data:`~highseas.auth.permissions.SYSTEM`.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session, aliased
+from collections.abc import Mapping
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from highseas import clock, errors
-from highseas.auth.passwords import hash_password
+from highseas.auth.audit import audit
+from highseas.auth.passwords import hash_password, verify_password
+from highseas.auth.permissions import Action, can, ensure, managed_user_ids, visible_user
+from highseas.auth.service import change_password
 from highseas.org.models import CompanySettings, Department, Role, User
+from highseas.org.queries import company_settings
 from highseas.pools.models import Pool
 from highseas.validation import reject_nulls
 
-
-def company_settings(session: Session) -> CompanySettings:
-    settings = session.get(CompanySettings, 1)
-    if settings is None:
-        raise errors.NotFound("company settings are missing; run `highseas init`")
-    return settings
+# What a user may change of their own account; everything else of a user is the admins'.
+OWN_FIELDS = frozenset({"name", "password", "current_password"})
+AUDITED_USER_FIELDS = ("name", "role", "department_id", "capacity", "lock_cap")
 
 
-def create_department(session: Session, name: str, parent_id: int | None = None) -> Department:
+def create_department(session: Session, actor: User, name: str, parent_id: int | None = None) -> Department:
+    ensure(session, actor, Action.ADMINISTER, doing="create departments")
     if not name.strip():
         raise errors.InvalidInput("name", "must not be empty")
     if parent_id is not None and session.get(Department, parent_id) is None:
@@ -27,40 +37,13 @@ def create_department(session: Session, name: str, parent_id: int | None = None)
     department = Department(name=name.strip(), parent_id=parent_id)
     session.add(department)
     session.flush()
+    audit(session, "department_created", actor_id=actor.id, department_id=department.id, name=department.name)
     return department
-
-
-def _parents(session: Session) -> dict[int, int | None]:
-    return {row.id: row.parent_id for row in session.execute(select(Department.id, Department.parent_id))}
-
-
-def department_subtree(session: Session, department_id: int | None) -> set[int]:
-    """The department and every department below it (the org tree is small: read it whole)."""
-    if department_id is None:
-        return set()
-    children: dict[int | None, list[int]] = {}
-    for dept_id, parent_id in _parents(session).items():
-        children.setdefault(parent_id, []).append(dept_id)
-    found, stack = set(), [department_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
-
-
-def department_ancestry(department_id: ColumnElement[int]) -> Select[tuple[int]]:
-    """The department and every department above it, as one recursive query."""
-    start = select(Department.id, Department.parent_id).where(Department.id == department_id)
-    up = start.cte("ancestry", recursive=True)
-    parent = aliased(Department)
-    up = up.union_all(select(parent.id, parent.parent_id).join(up, parent.id == up.c.parent_id))
-    return select(up.c.id)
 
 
 def create_user(
     session: Session,
+    actor: User,
     username: str,
     password: str,
     role: Role,
@@ -69,16 +52,13 @@ def create_user(
     capacity: int | None = None,
     lock_cap: int | None = None,
 ) -> User:
+    ensure(session, actor, Action.ADMINISTER, doing="create users")
     username = username.strip()
     if not username:
         raise errors.InvalidInput("username", "must not be empty")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise errors.InvalidInput("username", f"{username!r} is taken")
-    if department_id is not None and session.get(Department, department_id) is None:
-        raise errors.InvalidInput("department_id", f"no department {department_id}")
-    for field, value in (("capacity", capacity), ("lock_cap", lock_cap)):
-        if value is not None and value < 0:
-            raise errors.InvalidInput(field, "must not be negative")
+    _check_user_fields(session, {"department_id": department_id, "capacity": capacity, "lock_cap": lock_cap})
     user = User(
         username=username,
         name=name or username,
@@ -92,46 +72,103 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    audit(
+        session,
+        "user_created",
+        actor_id=actor.id,
+        user_id=user.id,
+        username=user.username,
+        role=user.role.value,
+        department_id=department_id,
+        capacity=capacity,
+        lock_cap=lock_cap,
+    )
     return user
 
 
-def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise errors.NotFound(f"no user {user_id}")
-    return user
+def _check_user_fields(session: Session, changes: Mapping[str, object]) -> None:
+    department_id = changes.get("department_id")
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise errors.InvalidInput("department_id", f"no department {department_id}")
+    for field in ("capacity", "lock_cap"):
+        value = changes.get(field)
+        if isinstance(value, int) and value < 0:
+            raise errors.InvalidInput(field, "must not be negative")
 
 
-def update_settings(session: Session, changes: dict[str, object]) -> CompanySettings:
+def visible_users(session: Session, actor: User) -> list[User]:
+    """The users the actor may see: themselves and whoever they manage (everyone, for an admin)."""
+    return list(
+        session.scalars(select(User).where(User.id.in_(managed_user_ids(session, actor))).order_by(User.id))
+    )
+
+
+def update_user(session: Session, actor: User, user_id: int, changes: Mapping[str, object]) -> User:
+    """Apply an edit of a user: their name and password by themselves or an admin, the rest by an
+    admin only. ``changes`` may carry ``password`` (with ``current_password`` when the user changes
+    their own); the old and new value of every other field changed goes to the audit trail."""
+    target = visible_user(session, actor, user_id)
+    ensure(session, actor, Action.EDIT, target, doing="edit another user")
+    if set(changes) - OWN_FIELDS and not can(session, actor, Action.ADMINISTER):
+        raise errors.Forbidden("only an admin may change roles, departments, capacities and lock caps")
+    reject_nulls(changes, ("name", "role", "password"))
+    _check_user_fields(session, changes)
+    changed = {
+        field: [_plain(getattr(target, field)), _plain(changes[field])]
+        for field in AUDITED_USER_FIELDS
+        if field in changes and getattr(target, field) != changes[field]
+    }
+    for field in changed:
+        setattr(target, field, changes[field])
+    session.flush()
+    if changed:
+        audit(session, "user_updated", actor_id=actor.id, user_id=target.id, changes=changed)
+    password = changes.get("password")
+    if isinstance(password, str):
+        current = changes.get("current_password")
+        set_password(session, actor, target, password, current if isinstance(current, str) else None)
+    return target
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Role) else value
+
+
+def set_password(
+    session: Session, actor: User, user: User, password: str, current_password: str | None
+) -> None:
+    """A user changing their own password gives the current one; an admin resetting another's
+    does not. Either way every session of the user ends (the caller may log them in again)."""
+    ensure(session, actor, Action.EDIT, user, doing="change another user's password")
+    if user.id == actor.id:
+        if current_password is None:
+            raise errors.InvalidInput("current_password", "give your current password to set a new one")
+        if not verify_password(user.password_hash, current_password):
+            raise errors.WrongPassword("current_password", "is not your current password")
+    change_password(session, user, password)
+    kind = "password_changed" if user.id == actor.id else "password_reset"
+    audit(session, kind, actor_id=actor.id, user_id=user.id, username=user.username)
+
+
+def update_settings(session: Session, actor: User, changes: dict[str, object]) -> CompanySettings:
     """Apply an admin's edit of the company settings; only the default pool may be cleared."""
+    ensure(session, actor, Action.ADMINISTER, doing="change company settings")
     reject_nulls(changes, set(changes) - {"default_pool_id"})
+    timezone = changes.get("timezone")
+    if timezone is not None and timezone not in available_timezones():
+        raise errors.InvalidInput("timezone", "is not an IANA time zone such as Asia/Shanghai")
     pool_id = changes.get("default_pool_id")
     if pool_id is not None and session.get(Pool, pool_id) is None:
         raise errors.InvalidInput("default_pool_id", f"no pool {pool_id}")
     settings = company_settings(session)
-    for name, value in changes.items():
+    changed = {
+        name: [getattr(settings, name), value]
+        for name, value in changes.items()
+        if getattr(settings, name) != value
+    }
+    for name, (_, value) in changed.items():
         setattr(settings, name, value)
     session.flush()
+    if changed:
+        audit(session, "settings_updated", actor_id=actor.id, changes=changed)
     return settings
-
-
-def manages(session: Session, actor: User, user: User) -> bool:
-    """Admins manage everyone; a manager manages the users of their department subtree."""
-    if actor.role is Role.ADMIN:
-        return True
-    if actor.role is not Role.MANAGER or user.department_id is None:
-        return False
-    return user.department_id in department_subtree(session, actor.department_id)
-
-
-def update_user(session: Session, user: User, changes: dict[str, object]) -> User:
-    """Apply an admin's (or the user's own) edit; the password goes through auth.service."""
-    department_id = changes.get("department_id")
-    if department_id is not None and session.get(Department, department_id) is None:
-        raise errors.InvalidInput("department_id", f"no department {department_id}")
-    reject_nulls(changes, ("name", "role"))
-    for name in ("name", "role", "department_id", "capacity", "lock_cap"):
-        if name in changes:
-            setattr(user, name, changes[name])
-    session.flush()
-    return user

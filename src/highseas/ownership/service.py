@@ -41,7 +41,7 @@ from highseas.customers.queries import (
 )
 from highseas.db import is_postgresql, table_of
 from highseas.org.models import CompanySettings, User
-from highseas.org.service import get_user
+from highseas.org.queries import get_user
 from highseas.ownership import policy
 from highseas.ownership.due import (
     RULE_COLUMNS,
@@ -55,7 +55,7 @@ from highseas.ownership.events import record_event
 from highseas.ownership.locks import hold_rules, rules_lock
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.models import Pool, RecycleRule
-from highseas.pools.service import (
+from highseas.pools.queries import (
     get_pool,
     is_pool_member,
     member_pools_query,

@@ -1,4 +1,8 @@
-"""Pools, their membership and their recycle rules.
+"""Changing pools: their settings, membership and recycle rules.
+
+Every function takes the acting user, decides through :func:`~highseas.auth.permissions.can` and
+writes its audit row (old → new values) in the caller's transaction. A pool's name, source,
+members, admins and hiding are the admins'; its pool admins run its rules and its claim settings.
 
 Editing a rule takes effect at once: every owned customer of the pool gets its due date and
 reminder moved in the same transaction, under the recycle lock so the edit never interleaves with
@@ -8,31 +12,25 @@ a sweep.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import asdict, dataclass
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    CompoundSelect,
-    Select,
-    and_,
-    bindparam,
-    delete,
-    func,
-    select,
-    union,
-)
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
+from highseas.auth.audit import audit
+from highseas.auth.permissions import Action, can, ensure, visible_pool
 from highseas.customers.models import GRADES, Customer
 from highseas.db import table_of
-from highseas.org.models import Department, Role, User
-from highseas.org.service import company_settings, department_ancestry, department_subtree
+from highseas.org.models import Department, User
+from highseas.org.queries import company_settings
 from highseas.ownership.due import refresh_due_dates
 from highseas.ownership.locks import hold_rules, recycle_lock
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule, RuleKind
+from highseas.pools.queries import get_pool, pool_membership
+
+# The settings of a pool its pool admins may change; the others are the admins' alone.
+POOL_ADMIN_FIELDS = frozenset({"reclaim_protection_days", "daily_claim_limit"})
 
 
 @dataclass
@@ -82,8 +80,9 @@ def _write_membership(session: Session, pool_id: int, data: PoolInput) -> None:
     session.add_all(PoolAdmin(pool_id=pool_id, user_id=i) for i in set(data.admin_user_ids))
 
 
-def create_pool(session: Session, data: PoolInput) -> Pool:
+def create_pool(session: Session, actor: User, data: PoolInput) -> Pool:
     """Create a pool; the first pool of the company becomes its default pool."""
+    ensure(session, actor, Action.ADMINISTER, doing="create pools")
     _validate_pool_input(session, data)
     pool = Pool(
         name=data.name.strip(),
@@ -101,11 +100,50 @@ def create_pool(session: Session, data: PoolInput) -> Pool:
     if settings.default_pool_id is None:
         settings.default_pool_id = pool.id
     session.flush()
+    audit(session, "pool_created", actor_id=actor.id, pool_id=pool.id, pool=_comparable(data))
     return pool
 
 
-def update_pool(session: Session, pool_id: int, data: PoolInput) -> Pool:
-    pool = get_pool(session, pool_id)
+def pool_input(session: Session, pool: Pool) -> PoolInput:
+    """The pool as it stands, in the shape :func:`update_pool` takes."""
+    members = pool_membership(session, pool.id)
+    return PoolInput(
+        name=pool.name,
+        member_user_ids=members.user_ids,
+        member_department_ids=members.department_ids,
+        admin_user_ids=members.admin_ids,
+        hide_contact=pool.hide_contact,
+        reclaim_protection_days=pool.reclaim_protection_days,
+        daily_claim_limit=pool.daily_claim_limit,
+        source=pool.source,
+        public_custom_fields=list(pool.public_custom_fields),
+    )
+
+
+def _comparable(data: PoolInput) -> dict[str, object]:
+    fields = asdict(data)
+    for ids in ("member_user_ids", "member_department_ids", "admin_user_ids"):
+        fields[ids] = sorted(set(fields[ids]))
+    fields["name"] = data.name.strip()
+    fields["public_custom_fields"] = _public_fields(data)
+    return fields
+
+
+def update_pool(session: Session, actor: User, pool_id: int, data: PoolInput) -> Pool:
+    """Save the pool as ``data`` has it. Changing anything but :data:`POOL_ADMIN_FIELDS` is for
+    admins; those are for its pool admins too."""
+    pool = visible_pool(session, actor, pool_id)
+    before, after = _comparable(pool_input(session, pool)), _comparable(data)
+    changed = {name: [before[name], value] for name, value in after.items() if before[name] != value}
+    if set(changed) - POOL_ADMIN_FIELDS:
+        ensure(
+            session,
+            actor,
+            Action.ADMINISTER,
+            pool,
+            doing="change a pool's name, source, members, admins, hiding or public fields: only an admin may",
+        )
+    ensure(session, actor, Action.EDIT, pool, doing="change this pool: only an admin or its pool admins may")
     _validate_pool_input(session, data, pool_id)
     pool.name = data.name.strip()
     pool.source = data.source
@@ -115,113 +153,9 @@ def update_pool(session: Session, pool_id: int, data: PoolInput) -> Pool:
     pool.public_custom_fields = _public_fields(data)
     _write_membership(session, pool_id, data)
     session.flush()
+    if changed:
+        audit(session, "pool_updated", actor_id=actor.id, pool_id=pool.id, changes=changed)
     return pool
-
-
-def get_pool(session: Session, pool_id: int) -> Pool:
-    pool = session.get(Pool, pool_id)
-    if pool is None:
-        raise errors.NotFound(f"no pool {pool_id}")
-    return pool
-
-
-def _membership_selects() -> tuple[Select[int], Select[int]]:
-    by_user = select(PoolMemberUser.pool_id).where(PoolMemberUser.user_id == bindparam("user_id"))
-    departments = department_ancestry(bindparam("department_id"))
-    by_department = select(PoolMemberDepartment.pool_id).where(
-        PoolMemberDepartment.department_id.in_(departments)
-    )
-    return by_user, by_department
-
-
-@cache
-def member_pools_query() -> CompoundSelect[int]:
-    """The ids of the pools a user belongs to, run with :func:`membership_parameters`.
-
-    Built once: constructing this recursive statement costs more than running it, and every
-    claim asks it."""
-    return union(*_membership_selects())
-
-
-def _administered_pools_select() -> Select[int]:
-    return select(PoolAdmin.pool_id).where(PoolAdmin.user_id == bindparam("user_id"))
-
-
-@cache
-def _member_or_admin_pools_query() -> CompoundSelect[int]:
-    return union(*_membership_selects(), _administered_pools_select())
-
-
-def member_pool_ids(session: Session, user: User) -> set[int]:
-    """Pools the user belongs to: by name, or through their department or any department above it."""
-    return set(session.scalars(member_pools_query(), membership_parameters(user)))
-
-
-def membership_parameters(user: User) -> dict[str, int | None]:
-    return {"user_id": user.id, "department_id": user.department_id}
-
-
-def viewer_parameters(session: Session, user: User) -> dict[str, object]:
-    """The parameters of :func:`visible_pools_query`, :func:`contacts_hidden_clause` and
-    :func:`managed_users_query` for ``user``: who they are and, for a manager, their department
-    subtree (read here, in the one query the org tree takes)."""
-    parameters: dict[str, object] = {**membership_parameters(user)}
-    if user.role is Role.MANAGER:
-        parameters["subtree"] = sorted(department_subtree(session, user.department_id))
-    return parameters
-
-
-def is_pool_member(session: Session, user: User, pool_id: int) -> bool:
-    return pool_id in member_pool_ids(session, user)
-
-
-def is_pool_admin(session: Session, user: User, pool_id: int) -> bool:
-    return (
-        session.get(PoolAdmin, {"pool_id": pool_id, "user_id": user.id}) is not None
-        or user.role is Role.ADMIN
-    )
-
-
-@cache
-def managed_users_query(role: Role) -> Select[int]:
-    """The users a manager manages (their department subtree's), everyone for an admin, run with
-    :func:`viewer_parameters` or with ``subtree`` bound."""
-    if role is Role.ADMIN:
-        return select(User.id)
-    return select(User.id).where(User.department_id.in_(bindparam("subtree", expanding=True)))
-
-
-@cache
-def visible_pools_query(role: Role) -> Select[int] | CompoundSelect[int]:
-    """The ids of the pools a user of ``role`` sees, run with :func:`viewer_parameters`: admins see
-    every pool; others the pools they belong to or administer, and managers also the pools shared
-    with any department or user of their subtree.
-
-    Built once per role, so that a customer list can carry it as a subquery at no building cost."""
-    if role is Role.ADMIN:
-        return select(Pool.id)
-    if role is not Role.MANAGER:
-        return _member_or_admin_pools_query()
-    subtree: BindParameter[int] = bindparam("subtree", expanding=True)
-    shared_with_departments = select(PoolMemberDepartment.pool_id).where(
-        PoolMemberDepartment.department_id.in_(subtree)
-    )
-    shared_with_users = select(PoolMemberUser.pool_id).where(
-        PoolMemberUser.user_id.in_(managed_users_query(role))
-    )
-    return union(
-        *_membership_selects(), _administered_pools_select(), shared_with_departments, shared_with_users
-    )
-
-
-def visible_pool_ids(session: Session, user: User) -> set[int]:
-    return set(session.scalars(visible_pools_query(user.role), viewer_parameters(session, user)))
-
-
-def contacts_hidden_clause() -> ColumnElement[bool]:
-    """Pools whose unowned customers' contact details the user of the ``user_id`` parameter may
-    not see: those that hide them, unless the user administers the pool."""
-    return and_(Pool.hide_contact.is_(True), Pool.id.not_in(_administered_pools_select()))
 
 
 def normalise_grades(grades: Iterable[str] | None) -> str | None:
@@ -273,18 +207,51 @@ def _apply_rule_change(session: Session, pool_id: int) -> None:
     refresh_due_dates(session, Customer.pool_id == pool_id)
 
 
-def add_rule(session: Session, pool_id: int, data: RuleInput) -> RecycleRule:
-    return add_rules(session, pool_id, [data])[0]
+def _ruled_pool(session: Session, actor: User, pool_id: int) -> Pool:
+    """The pool, when the actor may change its rules (``not_found`` when they may not see it)."""
+    pool = visible_pool(session, actor, pool_id)
+    ensure(
+        session,
+        actor,
+        Action.EDIT,
+        pool,
+        doing="change this pool's rules: only an admin or its pool admins may",
+    )
+    return pool
 
 
-def add_rules(session: Session, pool_id: int, data: list[RuleInput]) -> list[RecycleRule]:
+def visible_rule(session: Session, actor: User, rule_id: int) -> RecycleRule:
+    """The rule, or ``not_found`` when the actor may not see its pool."""
+    rule = session.get(RecycleRule, rule_id)
+    if rule is None or not can(session, actor, Action.VIEW, get_pool(session, rule.pool_id)):
+        raise errors.NotFound(f"no recycle rule {rule_id}")
+    return rule
+
+
+def _rule_fields(rule: RecycleRule) -> dict[str, object]:
+    return {
+        "kind": rule.kind.value,
+        "days": rule.days,
+        "grades": rule.grades,
+        "only_not_won": rule.only_not_won,
+        "remind_days_before": rule.remind_days_before,
+    }
+
+
+def add_rule(session: Session, actor: User, pool_id: int, data: RuleInput) -> RecycleRule:
+    return add_rules(session, actor, pool_id, [data])[0]
+
+
+def add_rules(session: Session, actor: User, pool_id: int, data: list[RuleInput]) -> list[RecycleRule]:
     """Add several rules at once: the pool's due dates are refreshed once, not once per rule."""
-    get_pool(session, pool_id)
+    _ruled_pool(session, actor, pool_id)
     fields = [_validated_rule_fields(d) for d in data]
     _lock_for_rule_change(session, pool_id)
     rules = [RecycleRule(pool_id=pool_id, **f) for f in fields]
     session.add_all(rules)
     _apply_rule_change(session, pool_id)
+    added = [{"rule_id": r.id, **_rule_fields(r)} for r in rules]
+    audit(session, "rules_added", actor_id=actor.id, pool_id=pool_id, rules=added)
     return rules
 
 
@@ -316,7 +283,7 @@ class DropPreview:
         return sum(self.by_owner.values())
 
 
-def preview_drops(session: Session, pool_id: int, new_rules: list[RuleInput]) -> DropPreview:
+def preview_drops(session: Session, actor: User, pool_id: int, new_rules: list[RuleInput]) -> DropPreview:
     """The customers of the pool that would drop now if ``new_rules`` were added; changes nothing.
 
     The rules are added and the due dates refreshed inside a savepoint that is then rolled back, so
@@ -324,7 +291,7 @@ def preview_drops(session: Session, pool_id: int, new_rules: list[RuleInput]) ->
     """
     savepoint = session.begin_nested()
     try:
-        add_rules(session, pool_id, new_rules)
+        add_rules(session, actor, pool_id, new_rules)
         due = (
             select(Customer.owner_id, func.count())
             .where(
@@ -342,36 +309,33 @@ def preview_drops(session: Session, pool_id: int, new_rules: list[RuleInput]) ->
     return DropPreview(by_owner)
 
 
-def update_rule(session: Session, rule_id: int, data: RuleInput) -> RecycleRule:
-    rule = get_rule(session, rule_id)
+def update_rule(session: Session, actor: User, rule_id: int, data: RuleInput) -> RecycleRule:
+    rule = visible_rule(session, actor, rule_id)
+    _ruled_pool(session, actor, rule.pool_id)
     fields = _validated_rule_fields(data)
     _lock_for_rule_change(session, rule.pool_id)
+    before = _rule_fields(rule)
     for name, value in fields.items():
         setattr(rule, name, value)
     _apply_rule_change(session, rule.pool_id)
+    after = _rule_fields(rule)
+    changes = {name: [before[name], value] for name, value in after.items() if before[name] != value}
+    audit(session, "rule_updated", actor_id=actor.id, pool_id=rule.pool_id, rule_id=rule.id, changes=changes)
     return rule
 
 
-def delete_rule(session: Session, rule_id: int) -> None:
-    rule = get_rule(session, rule_id)
+def delete_rule(session: Session, actor: User, rule_id: int) -> int:
+    """Delete the rule; returns its pool's id."""
+    rule = visible_rule(session, actor, rule_id)
     pool_id = rule.pool_id
+    _ruled_pool(session, actor, pool_id)
+    audit(
+        session, "rule_deleted", actor_id=actor.id, pool_id=pool_id, rule_id=rule.id, rule=_rule_fields(rule)
+    )
     _lock_for_rule_change(session, pool_id)
     session.execute(
         table_of(Customer).update().where(Customer.due_rule_id == rule_id).values(due_rule_id=None)
     )
     session.delete(rule)
     _apply_rule_change(session, pool_id)
-
-
-def get_rule(session: Session, rule_id: int) -> RecycleRule:
-    rule = session.get(RecycleRule, rule_id)
-    if rule is None:
-        raise errors.NotFound(f"no recycle rule {rule_id}")
-    return rule
-
-
-def pool_rules(session: Session, pool_id: int) -> list[RecycleRule]:
-    get_pool(session, pool_id)
-    return list(
-        session.scalars(select(RecycleRule).where(RecycleRule.pool_id == pool_id).order_by(RecycleRule.id))
-    )
+    return pool_id

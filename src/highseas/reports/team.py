@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
 from highseas.auth.permissions import managed_user_ids
 from highseas.customers.models import Customer
 from highseas.org.models import User
-from highseas.org.service import company_settings
+from highseas.org.queries import company_settings
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.ownership.policy import DAY
 from highseas.ownership.service import capacity_of
+from highseas.pools.queries import members_clause
 
 RECYCLED_WINDOW = timedelta(days=30)
 
@@ -29,17 +31,16 @@ class TeamRow:
     recycled: int
 
 
-def team_load(session: Session, actor: User, due_within_days: int = 3) -> list[TeamRow]:
-    """One row per active user the actor manages (everyone, for an admin); three grouped counts,
-    whatever the number of customers."""
+def team_load(
+    session: Session, actor: User, due_within_days: int = 3, pool_ids: Collection[int] = ()
+) -> list[TeamRow]:
+    """One row per active user the actor manages (everyone, for an admin) or who belongs to one of
+    ``pool_ids``; three grouped counts, whatever the number of customers."""
     now = clock.now()
-    users = list(
-        session.scalars(
-            select(User)
-            .where(User.id.in_(managed_user_ids(session, actor)), User.active.is_(True))
-            .order_by(User.id)
-        )
-    )
+    among: ColumnElement[bool] = User.id.in_(managed_user_ids(session, actor))
+    if pool_ids:
+        among = or_(among, members_clause(session, pool_ids))
+    users = list(session.scalars(select(User).where(among, User.active.is_(True)).order_by(User.id)))
     ids = [u.id for u in users]
     settings = company_settings(session)
     live = [Customer.owner_id.in_(ids), Customer.deleted_at.is_(None)]

@@ -15,11 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from highseas import errors
-from highseas.api.errors import audit_refusal
 from highseas.auth.service import user_for_token
 from highseas.db import session_scope
+from highseas.refusals import audit_refusal
 from highseas.web import (
     routes_admin,
+    routes_admin_pools,
     routes_auth,
     routes_customer_form,
     routes_intake,
@@ -95,7 +96,15 @@ def _either(api_handler: Handler | None) -> Callable[[Request, Exception], Await
 def install(app: FastAPI) -> None:
     """Mount the pages at ``/`` (after the API, whose routes and errors stay as they are)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (routes_auth, routes_customer_form, routes_rep, routes_team, routes_intake, routes_admin):
+    for module in (
+        routes_auth,
+        routes_customer_form,
+        routes_rep,
+        routes_team,
+        routes_intake,
+        routes_admin,
+        routes_admin_pools,
+    ):
         app.include_router(module.router, include_in_schema=False)
     for kind in (errors.DomainError, RequestValidationError, StarletteHTTPException):
         app.add_exception_handler(kind, _either(app.exception_handlers.get(kind)))

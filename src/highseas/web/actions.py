@@ -8,7 +8,7 @@ from typing import TypeVar
 from fastapi.responses import RedirectResponse
 
 from highseas import errors
-from highseas.api.errors import audit_refusal
+from highseas.refusals import audit_refusal
 from highseas.web.context import Page
 
 T = TypeVar("T")

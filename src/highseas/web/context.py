@@ -32,7 +32,7 @@ from highseas import clock, errors
 from highseas.api.deps import PageDb
 from highseas.auth.service import user_for_token
 from highseas.org.models import CompanySettings, Role, User
-from highseas.org.service import company_settings
+from highseas.org.queries import company_settings
 from highseas.validation import nul_field, refuse_nul
 from highseas.web.format import Formatter
 from highseas.web.i18n import Lang, negotiate, translations

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from highseas.auth.permissions import Action, can
 from highseas.org.models import User
 from highseas.pools.models import Pool, RecycleRule
-from highseas.pools.service import visible_pool_ids
+from highseas.pools.queries import visible_pool_ids
 
 
 def user_names(session: Session) -> dict[int, str]:

@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from highseas import errors
 from highseas.api.deps import IdPath
-from highseas.api.errors import audit_refusal
 from highseas.auth.permissions import Action, can
 from highseas.customers import service
 from highseas.customers.models import GRADES
 from highseas.ownership import service as ownership
 from highseas.pools.models import Pool
-from highseas.pools.service import member_pool_ids
+from highseas.pools.queries import member_pool_ids
+from highseas.refusals import audit_refusal
 from highseas.web.context import CsrfChecked, Page, SignedIn
 from highseas.web.format import STAGES
 from highseas.web.forms import optional_int, optional_text

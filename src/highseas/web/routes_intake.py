@@ -18,27 +18,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from highseas import errors
-from highseas.api import intake_routes
 from highseas.api.deps import IdPath, engine_of
-from highseas.api.errors import audit_refusal
-from highseas.auth.permissions import Action, can, visible_pool
+from highseas.auth.permissions import Action, can, pools_for
 from highseas.customers.dedup import where_it_is
 from highseas.customers.models import GRADES, Customer
 from highseas.db import session_scope
+from highseas.downloads import CSV, MEDIA_TYPES, download
+from highseas.intake import export
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat
-from highseas.intake.importer import get_batch, import_file, preview_file
+from highseas.intake.importer import get_batch, import_file, importable_pool, preview_import
 from highseas.intake.mapping import FIELDS, IGNORE
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
-from highseas.org.service import get_user
+from highseas.intake.report import write_report
+from highseas.org.queries import get_user
 from highseas.pools.models import Pool
-from highseas.pools.service import get_pool, visible_pool_ids
+from highseas.pools.queries import get_pool, is_pool_admin
+from highseas.refusals import audit_refusal
 from highseas.reports.team import team_load
 from highseas.web import uploads
 from highseas.web.context import CsrfChecked, Page, SignedIn
 from highseas.web.format import FIELD_NAMES, STRATEGIES
 from highseas.web.forms import optional_int, optional_text, required_int
-from highseas.web.lookups import administered_pools, user_names
+from highseas.web.lookups import user_names
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
@@ -49,18 +51,10 @@ FormatQuery = Annotated[ExportFormat, Query(alias="format")]
 
 def _importer(page: Page) -> list[Pool]:
     """The pools this user may import into; nobody else may open the import pages."""
-    pools = administered_pools(page.session, page.me)
+    pools = pools_for(page.session, page.me, Action.IMPORT)
     if not pools:
         raise errors.Forbidden("importing leads is for admins and pool admins")
     return pools
-
-
-def _import_pool(page: Page, pool_id: int) -> Pool:
-    """The chosen pool, when this page may fill it (members import through the API and CLI)."""
-    pool = visible_pool(page.session, page.me, pool_id)
-    if not can(page.session, page.me, Action.EDIT, pool):
-        raise errors.Forbidden(f"you do not administer pool {pool.name!r}")
-    return pool
 
 
 def _render_import(page: Page, status: int = 200, **context: Any) -> Response:
@@ -102,7 +96,7 @@ def import_page(page: SignedIn, pool: str | None = None) -> Response:
 
 
 def _show_preview(page: Page, pool_id: int, token: str, file_name: str, mapping: dict[str, str]) -> Response:
-    preview = preview_file(uploads.held(page.me.id, token), mapping)
+    preview = preview_import(page.session, page.me, pool_id, uploads.held(page.me.id, token), mapping)
     return _render_import(page, chosen_pool=pool_id, preview=preview, token=token, file_name=file_name)
 
 
@@ -112,7 +106,7 @@ def upload(page: SignedIn, pool: Annotated[str, Form()], file: Annotated[UploadF
     _importer(page)
 
     def attempt() -> Response:
-        pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
+        pool_id = importable_pool(page.session, page.me, required_int(pool, "pool", 1)).id
         token = uploads.hold(page.me.id, file.file)
         try:
             return _show_preview(page, pool_id, token, file.filename or "upload", {})
@@ -139,7 +133,7 @@ def run_import(
     mapping = {h: f for h, f in zip(header, field, strict=False) if h.strip() and f}
 
     def attempt() -> Response:
-        pool_id = _import_pool(page, required_int(pool, "pool", 1)).id
+        pool_id = importable_pool(page.session, page.me, required_int(pool, "pool", 1)).id
         if intent == "preview":
             return _show_preview(page, pool_id, token, file_name, mapping)
         run = _ImportRun(page, pool_id, uploads.held(page.me.id, token), token, file_name, mapping)
@@ -271,23 +265,34 @@ def import_result(batch_id: IdPath, page: SignedIn) -> Response:
 
 @router.get("/imports/{batch_id}/report")
 def import_report(batch_id: IdPath, page: SignedIn) -> Response:
-    return intake_routes.import_report(batch_id, page.me, page.session)
+    batch = get_batch(page.session, page.me, batch_id)
+    return download(
+        lambda out: write_report(page.session, page.me, batch, out), f"import-{batch.id}-report.csv", CSV
+    )
 
 
-def _distributor(page: Page) -> Page:
-    if not page.is_manager:
-        raise errors.Forbidden("batch distribution is for managers and admins")
-    return page
+def _distributor(page: Page) -> list[Pool]:
+    """The pools this user may hand out customers from; nobody else may open the page."""
+    pools = pools_for(page.session, page.me, Action.DISTRIBUTE)
+    if not pools:
+        raise errors.Forbidden("batch distribution is for managers, pool admins and admins")
+    return pools
+
+
+def _administered(page: Page, pools: list[Pool]) -> list[int]:
+    return [p.id for p in pools if is_pool_admin(page.session, page.me, p.id)]
 
 
 def _render_distribute(page: Page, status: int = 200, **context: Any) -> Response:
     me, session = page.me, page.session
+    pools = _distributor(page)
     values: dict[str, Any] = {
-        "pools": list(
-            session.scalars(select(Pool).where(Pool.id.in_(visible_pool_ids(session, me))).order_by(Pool.id))
-        ),
-        # Whoever the viewer manages, with their load; never the viewer (that would be a claim).
-        "team": [row for row in team_load(session, me) if row.user.id != me.id],
+        "pools": pools,
+        # Whoever the viewer may hand customers to, with their load: the users they manage and the
+        # members of the pools they administer; never the viewer (that would be a claim).
+        "team": [
+            row for row in team_load(session, me, pool_ids=_administered(page, pools)) if row.user.id != me.id
+        ],
         "grades": GRADES,
         "strategies": STRATEGIES,
         "result": None,
@@ -301,7 +306,6 @@ def _render_distribute(page: Page, status: int = 200, **context: Any) -> Respons
 
 @router.get("/distribute")
 def distribute_page(page: SignedIn, pool: str | None = None) -> Response:
-    page = _distributor(page)
     draft: dict[str, Any] = {
         "pool": optional_int(pool, "pool", 1),
         "strategy": Strategy.ROUND_ROBIN.value,
@@ -321,7 +325,7 @@ def distribute_customers(
     source: Annotated[str, Form(max_length=100)] = "",
     user_ids: TextList = [],  # noqa: B006
 ) -> Response:
-    page = _distributor(page)
+    _distributor(page)
     draft = {
         "pool": optional_int(pool, "pool", 1),
         "count": count,
@@ -355,9 +359,17 @@ def distribute_customers(
 
 @router.get("/export/pools/{pool_id}")
 def export_pool(pool_id: IdPath, page: SignedIn, fmt: FormatQuery = ExportFormat.CSV) -> Response:
-    return intake_routes.export_pool_customers(pool_id, page.me, page.session, fmt)
+    return download(
+        lambda out: export.export_pool(page.session, page.me, pool_id, out, fmt),
+        f"pool-{pool_id}.{fmt}",
+        MEDIA_TYPES[fmt],
+    )
 
 
 @router.get("/export/users/{user_id}")
 def export_owned(user_id: IdPath, page: SignedIn, fmt: FormatQuery = ExportFormat.CSV) -> Response:
-    return intake_routes.export_user_customers(user_id, page.me, page.session, fmt)
+    return download(
+        lambda out: export.export_owned(page.session, page.me, user_id, out, fmt),
+        f"user-{user_id}.{fmt}",
+        MEDIA_TYPES[fmt],
+    )

@@ -9,18 +9,17 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from highseas.api import customer_routes, system_routes
-from highseas.api.customer_routes import Presenter
 from highseas.api.deps import IdPath
-from highseas.auth.permissions import Action, can
-from highseas.customers import service
+from highseas.auth.permissions import Action, can, pools_for
+from highseas.customers import history, service
 from highseas.customers.models import GRADES
+from highseas.customers.presenting import Presenter
 from highseas.customers.queries import count_locked, count_owned
 from highseas.customers.search import CustomerQuery, View, owned_by_due, search_customers
 from highseas.org.models import Role, User
 from highseas.ownership import service as ownership
 from highseas.pools.models import Pool
-from highseas.pools.service import get_pool, member_pool_ids, visible_pool_ids
+from highseas.pools.queries import get_pool, member_pool_ids, visible_pool_ids
 from highseas.validation import parse_amount
 from highseas.web.actions import act, unconfirmed
 from highseas.web.context import CsrfChecked, SignedIn, safe_path
@@ -105,6 +104,7 @@ def pool_page(
         customers=[show(c) for c in rows],
         pool_names={p.id: p.name for p in pools},
         member_of=member_pool_ids(session, me),
+        exportable={p.id for p in pools_for(session, me, Action.EXPORT)},
         next_url=f"/pool?{urlencode(given | {'cursor': next_cursor})}" if next_cursor else None,
         first_url=f"/pool?{urlencode(given)}" if cursor else None,
     )
@@ -127,7 +127,7 @@ def customer_page(
     """One customer; ``amount`` fills the deal form again after it was refused."""
     me, session = page.me, page.session
     customer = ownership.get_customer(session, me, customer_id)
-    timeline = customer_routes.timeline(customer_id, me, session)
+    timeline = history.timeline(session, me, customer_id)
     pool = get_pool(session, customer.pool_id)
     owner_id = customer.owner_id
     handing = (owner_id is None and (page.is_manager or can(session, me, Action.EDIT, pool))) or (
@@ -261,7 +261,7 @@ def transfer(
 
 @router.get("/reminders")
 def reminders(page: SignedIn) -> Response:
-    customers = system_routes.reminders(page.me, page.session)
+    customers = history.reminders(page.session, page.me)
     return page.render(
         "reminders.html",
         customers=customers,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from highseas import errors
-from highseas.api.customer_routes import Presenter
+from highseas.customers.presenting import Presenter
 from highseas.customers.search import CustomerQuery, View, search_customers
 from highseas.reports.team import team_load
 from highseas.web.context import SignedIn
