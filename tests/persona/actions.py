@@ -1,0 +1,403 @@
+"""Every state-changing action of the persona table, once per edge: ``prepare`` makes the fresh
+objects a cell acts on (through the API, as an admin or the owner), ``api`` and ``web`` run the
+action as the persona. When a form's field names change, only its adapter here changes.
+
+``web`` is None where the web has no form for the action."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from httpx import Response
+
+from tests.persona.edges import World
+
+Target = dict[str, Any]
+_HELD = re.compile(r'name="token" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Action:
+    prepare: Callable[[World], Target]
+    api: Callable[[World, str, Target], Response]
+    web: Callable[[World, str, Target], Response] | None
+
+
+# --- fresh objects -----------------------------------------------------------------------
+def nothing(world: World) -> Target:
+    return {}
+
+
+def customer(world: World, owner: str | None = None, pool_id: int | None = None) -> int:
+    """A customer of the pool (P unless given): unowned there, or owned by ``owner`` (who creates it)."""
+    body = {"name": world.unique("Persona customer"), "pool_id": pool_id or world.ids["P"]}
+    if owner is None:
+        return int(world.setup("POST", "/customers", json=body | {"in_pool": True})["id"])
+    return int(world.setup("POST", "/customers", who=owner, json=body)["id"])
+
+
+def pool(world: World) -> int:
+    """A pool shaped like P: East and below are members, pool_admin administers it."""
+    body = {
+        "name": world.unique("Pool"),
+        "member_department_ids": [world.ids["East"]],
+        "admin_user_ids": [world.ids["pool_admin"]],
+    }
+    return int(world.setup("POST", "/pools", json=body)["id"])
+
+
+def user_body(world: World) -> dict[str, Any]:
+    """A new sales user of East Team A: managed by manager and sub_manager, seen by no rep."""
+    return {
+        "username": world.unique("newrep").replace(" ", ""),
+        "password": "correct horse battery staple",
+        "role": "sales",
+        "department_id": world.ids["East Team A"],
+    }
+
+
+def rep_customer(world: World) -> Target:
+    return {"customer": customer(world, owner="rep")}
+
+
+def pool_customer(world: World) -> Target:
+    return {"customer": customer(world)}
+
+
+def peer_manager_customer(world: World) -> Target:
+    return {"customer": customer(world, owner="peer_manager")}
+
+
+def locked_rep_customer(world: World) -> Target:
+    target = rep_customer(world)
+    world.setup("POST", f"/customers/{target['customer']}/lock", who="rep")
+    return target
+
+
+def deleted_rep_customer(world: World) -> Target:
+    target = rep_customer(world)
+    world.setup("DELETE", f"/customers/{target['customer']}")
+    return target
+
+
+def a_pool(world: World) -> Target:
+    return {"pool": pool(world)}
+
+
+def a_pool_with_rule(world: World) -> Target:
+    target = a_pool(world)
+    rule = world.setup("POST", f"/pools/{target['pool']}/rules", json={"kind": "no_followup", "days": 30})
+    return target | {"rule": int(rule["id"])}
+
+
+def a_pool_with_customer(world: World) -> Target:
+    target = a_pool(world)
+    return target | {"customer": customer(world, pool_id=target["pool"])}
+
+
+def a_user(world: World) -> Target:
+    return {"user": int(world.setup("POST", "/users", json=user_body(world))["id"])}
+
+
+def a_lead_file(world: World) -> Target:
+    csv = f"name,phone\n{world.unique('Imported lead')},{world.phone()}\n"
+    return a_pool(world) | {"file": ("leads.csv", csv.encode(), "text/csv")}
+
+
+# --- organisation --------------------------------------------------------------------------
+def api_create_department(world: World, who: str, _: Target) -> Response:
+    return world.api(who, "POST", "/departments", json={"name": world.unique("Dept")})
+
+
+def web_create_department(world: World, who: str, _: Target) -> Response:
+    return world.submit(who, "/admin/departments", {"name": world.unique("Dept")})
+
+
+def api_create_user(world: World, who: str, _: Target) -> Response:
+    return world.api(who, "POST", "/users", json=user_body(world))
+
+
+def web_create_user(world: World, who: str, _: Target) -> Response:
+    return world.submit(who, "/admin/users", {k: str(v) for k, v in user_body(world).items()})
+
+
+def api_edit_user(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "PATCH", f"/users/{target['user']}", json={"capacity": 50})
+
+
+def web_edit_user(world: World, who: str, target: Target) -> Response:
+    form = {"role": "sales", "department_id": str(world.ids["East Team A"]), "capacity": "50"}
+    return world.submit(who, f"/admin/users/{target['user']}", form)
+
+
+NEW_PASSWORD = "a different horse battery staple"
+
+
+def fresh_password(world: World) -> Target:
+    """The new password a persona changes their own to (the test logs in with it afterwards)."""
+    return {"new_password": world.unique(NEW_PASSWORD)}
+
+
+def api_change_own_password(world: World, who: str, target: Target) -> Response:
+    body = {"password": target["new_password"], "current_password": world.password(who)}
+    return world.api(who, "PATCH", f"/users/{world.ids[who]}", json=body)
+
+
+def web_change_own_password(world: World, who: str, target: Target) -> Response:
+    new = target["new_password"]
+    form = {"current": world.password(who), "new": new, "repeat": new}
+    return world.submit(who, "/account/password", form)
+
+
+def api_reset_password(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "PATCH", f"/users/{target['user']}", json={"password": NEW_PASSWORD})
+
+
+def api_deactivate(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "POST", f"/users/{target['user']}/deactivate", json={"transfer_to": None})
+
+
+def web_deactivate(world: World, who: str, target: Target) -> Response:
+    return world.submit(
+        who, f"/admin/users/{target['user']}/deactivate", {"transfer_to": "", "confirm": "yes"}
+    )
+
+
+def api_settings(world: World, who: str, _: Target) -> Response:
+    """The settings as they are: the answer is about who may, and no later cell sees a change."""
+    return world.api(who, "PATCH", "/settings", json=world.settings)
+
+
+def web_settings(world: World, who: str, _: Target) -> Response:
+    s = world.settings
+    form = {
+        "default_capacity": str(s["default_capacity"]),
+        "default_lock_cap": str(s["default_lock_cap"]),
+        "timezone": s["timezone"],
+        "default_pool_id": str(s["default_pool_id"]),
+    }
+    if s.get("won_counts_toward_capacity"):
+        form["won_counts_toward_capacity"] = "yes"
+    return world.submit(who, "/admin/settings", form)
+
+
+# --- pools and rules -----------------------------------------------------------------------
+def api_create_pool(world: World, who: str, _: Target) -> Response:
+    return world.api(who, "POST", "/pools", json={"name": world.unique("New pool")})
+
+
+def web_create_pool(world: World, who: str, _: Target) -> Response:
+    return world.submit(who, "/admin/pools", {"name": world.unique("New pool")})
+
+
+def _pool_form(world: World, target: Target, **changes: Any) -> dict[str, Any]:
+    """The pool form as the pool is (see ``pool``), with ``changes``."""
+    form: dict[str, Any] = {
+        "name": f"Pool of cell {target['pool']}",
+        "member_department_ids": [str(world.ids["East"])],
+        "admin_user_ids": [str(world.ids["pool_admin"])],
+        "reclaim_protection_days": "0",
+    }
+    return form | changes
+
+
+def pool_change(api_body: dict[str, Any], **web_changes: Any) -> tuple[Callable[..., Response], ...]:
+    """The API's PATCH of pool settings and the web's pool form with the same change."""
+
+    def api(world: World, who: str, target: Target) -> Response:
+        return world.api(who, "PATCH", f"/pools/{target['pool']}", json=world.resolve(api_body))
+
+    def web(world: World, who: str, target: Target) -> Response:
+        changes = world.resolve(web_changes, as_text=True)
+        return world.submit(who, f"/admin/pools/{target['pool']}", _pool_form(world, target, **changes))
+
+    return api, web
+
+
+def api_add_rule(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "POST", f"/pools/{target['pool']}/rules", json={"kind": "no_followup", "days": 30})
+
+
+def web_add_rule(world: World, who: str, target: Target) -> Response:
+    form = {"kind": "no_followup", "intent": "save", "days_all": "30"}
+    return world.submit(who, f"/admin/pools/{target['pool']}/rules", form)
+
+
+def api_edit_rule(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "PUT", f"/rules/{target['rule']}", json={"kind": "no_followup", "days": 20})
+
+
+def api_delete_rule(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "DELETE", f"/rules/{target['rule']}")
+
+
+def web_delete_rule(world: World, who: str, target: Target) -> Response:
+    return world.submit(who, f"/admin/rules/{target['rule']}/delete", {"confirm": "yes"})
+
+
+def api_sweep(world: World, who: str, _: Target) -> Response:
+    return world.api(who, "POST", "/sweep", json={"dry_run": False})
+
+
+def web_sweep(world: World, who: str, _: Target) -> Response:
+    return world.submit(who, "/admin/sweep", {"intent": "run", "confirm": "yes"})
+
+
+# --- intake ----------------------------------------------------------------------------------
+def api_import(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "POST", f"/pools/{target['pool']}/import", files={"file": target["file"]})
+
+
+def web_import(world: World, who: str, target: Target) -> Response:
+    """Upload (the page shows how the columns read), then run the import; the page streams the outcome."""
+    pool_id = str(target["pool"])
+    shown = world.submit(who, "/import", {"pool": pool_id}, files={"file": target["file"]})
+    held = _HELD.search(shown.text) if shown.status_code == 200 else None
+    if held is None:
+        return shown
+    form = {"pool": pool_id, "token": held.group(1), "file_name": target["file"][0], "intent": "import"}
+    return world.submit(who, "/import/run", form)
+
+
+def api_distribute(world: World, who: str, target: Target) -> Response:
+    body = {"user_ids": [world.ids["teammate"]], "count": 1}
+    return world.api(who, "POST", f"/pools/{target['pool']}/distribute", json=body)
+
+
+def web_distribute(world: World, who: str, target: Target) -> Response:
+    form = {"pool": str(target["pool"]), "count": "1", "user_ids": [str(world.ids["teammate"])]}
+    return world.submit(who, "/distribute", form)
+
+
+def api_export_pool(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "GET", f"/pools/{world.ids['P']}/export")
+
+
+def web_export_pool(world: World, who: str, target: Target) -> Response:
+    return world.open(who, f"/export/pools/{world.ids['P']}")
+
+
+def export_user(owner: str) -> tuple[Callable[..., Response], Callable[..., Response]]:
+    def api(world: World, who: str, _: Target) -> Response:
+        return world.api(who, "GET", f"/users/{world.ids[owner]}/export")
+
+    def web(world: World, who: str, _: Target) -> Response:
+        return world.open(who, f"/export/users/{world.ids[owner]}")
+
+    return api, web
+
+
+# --- customers ---------------------------------------------------------------------------------
+def api_create_customer(world: World, who: str, _: Target) -> Response:
+    return world.api(who, "POST", "/customers", json={"name": world.unique("Entered")})
+
+
+def web_create_customer(world: World, who: str, _: Target) -> Response:
+    return world.submit(who, "/customers/new", {"name": world.unique("Entered"), "keep": "mine"})
+
+
+def api_edit_customer(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "PATCH", f"/customers/{target['customer']}", json={"region": "North"})
+
+
+def web_edit_customer(world: World, who: str, target: Target) -> Response:
+    form = {"name": f"Edited {target['customer']}", "region": "North", "stage": "lead"}
+    return world.submit(who, f"/customers/{target['customer']}/edit", form)
+
+
+def customer_verb(
+    verb: str, api_body: dict[str, Any] | None = None, web_form: dict[str, Any] | None = None
+) -> tuple[Callable[..., Response], Callable[..., Response]]:
+    """``POST /customers/{id}/<verb>`` on both edges (``"@teammate"`` stands for that user's id)."""
+
+    def api(world: World, who: str, target: Target) -> Response:
+        body = world.resolve(api_body) if api_body else None
+        return world.api(who, "POST", f"/customers/{target['customer']}/{verb}", json=body)
+
+    def web(world: World, who: str, target: Target) -> Response:
+        form = world.resolve(web_form or {}, as_text=True)
+        return world.submit(who, f"/customers/{target['customer']}/{verb}", form)
+
+    return api, web
+
+
+def api_delete_customer(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "DELETE", f"/customers/{target['customer']}")
+
+
+def api_restore_customer(world: World, who: str, target: Target) -> Response:
+    return world.api(who, "POST", f"/customers/{target['customer']}/restore")
+
+
+def _action(prepare: Callable[[World], Target], edges: tuple[Callable[..., Response], ...]) -> Action:
+    return Action(prepare, edges[0], edges[1] if len(edges) > 1 else None)
+
+
+ACTIONS: dict[str, Action] = {
+    "create_department": Action(nothing, api_create_department, web_create_department),
+    "create_user": Action(nothing, api_create_user, web_create_user),
+    "edit_user_capacity": Action(a_user, api_edit_user, web_edit_user),
+    "change_own_password": Action(fresh_password, api_change_own_password, web_change_own_password),
+    "reset_password": Action(a_user, api_reset_password, None),
+    "deactivate_user": Action(a_user, api_deactivate, web_deactivate),
+    "company_settings": Action(nothing, api_settings, web_settings),
+    "create_pool": Action(nothing, api_create_pool, web_create_pool),
+    "pool_members": _action(
+        a_pool,
+        pool_change({"member_department_ids": ["@East", "@West"]}, member_department_ids=["@East", "@West"]),
+    ),
+    "pool_admins": _action(
+        a_pool,
+        pool_change(
+            {"admin_user_ids": ["@pool_admin", "@teammate"]}, admin_user_ids=["@pool_admin", "@teammate"]
+        ),
+    ),
+    "pool_hide_contact": _action(a_pool, pool_change({"hide_contact": True}, hide_contact="yes")),
+    "pool_reclaim_days": _action(
+        a_pool, pool_change({"reclaim_protection_days": 3}, reclaim_protection_days="3")
+    ),
+    "add_rule": Action(a_pool, api_add_rule, web_add_rule),
+    "edit_rule": Action(a_pool_with_rule, api_edit_rule, None),
+    "delete_rule": Action(a_pool_with_rule, api_delete_rule, web_delete_rule),
+    "sweep": Action(nothing, api_sweep, web_sweep),
+    "import_into_pool": Action(a_lead_file, api_import, web_import),
+    "distribute": Action(a_pool_with_customer, api_distribute, web_distribute),
+    "create_customer": Action(nothing, api_create_customer, web_create_customer),
+    "edit_rep_customer": Action(rep_customer, api_edit_customer, web_edit_customer),
+    "edit_pool_customer": Action(pool_customer, api_edit_customer, web_edit_customer),
+    "claim": _action(pool_customer, customer_verb("claim")),
+    "release": _action(
+        rep_customer,
+        customer_verb(
+            "release", {"reason": "not interested"}, {"reason": "not interested", "confirm": "yes"}
+        ),
+    ),
+    "assign": _action(
+        pool_customer, customer_verb("assign", {"user_id": "@teammate"}, {"user_id": "@teammate"})
+    ),
+    "transfer": _action(
+        rep_customer,
+        customer_verb("transfer", {"user_id": "@teammate"}, {"user_id": "@teammate", "confirm": "yes"}),
+    ),
+    "transfer_peer_managers": _action(
+        peer_manager_customer,
+        customer_verb("transfer", {"user_id": "@teammate"}, {"user_id": "@teammate", "confirm": "yes"}),
+    ),
+    "followup": _action(
+        rep_customer,
+        customer_verb(
+            "followups", {"kind": "call", "content": "called"}, {"kind": "call", "content": "called"}
+        ),
+    ),
+    "deal": _action(rep_customer, customer_verb("deals", {"amount": 100}, {"amount": "100"})),
+    "lock": _action(rep_customer, customer_verb("lock")),
+    "unlock": _action(locked_rep_customer, customer_verb("unlock")),
+    "delete_customer": Action(rep_customer, api_delete_customer, None),
+    "restore_customer": Action(deleted_rep_customer, api_restore_customer, None),
+    "export_pool": Action(nothing, api_export_pool, web_export_pool),
+    "export_rep": _action(nothing, export_user("rep")),
+    "export_peer_managers": _action(nothing, export_user("peer_manager")),
+}
