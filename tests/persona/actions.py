@@ -39,14 +39,14 @@ def customer(world: World, owner: str | None = None, pool_id: int | None = None)
     return int(world.setup("POST", "/customers", who=owner, json=body)["id"])
 
 
-def pool(world: World) -> int:
-    """A pool shaped like P: East and below are members, pool_admin administers it."""
+def pool(world: World, **settings: Any) -> int:
+    """A pool shaped like P (East and below are members, pool_admin administers it), with ``settings``."""
     body = {
         "name": world.unique("Pool"),
         "member_department_ids": [world.ids["East"]],
         "admin_user_ids": [world.ids["pool_admin"]],
     }
-    return int(world.setup("POST", "/pools", json=body)["id"])
+    return int(world.setup("POST", "/pools", json=body | settings)["id"])
 
 
 def user_body(world: World) -> dict[str, Any]:
@@ -96,6 +96,23 @@ def a_pool_with_rule(world: World) -> Target:
 def a_pool_with_customer(world: World) -> Target:
     target = a_pool(world)
     return target | {"customer": customer(world, pool_id=target["pool"])}
+
+
+def just_released_by_rep(world: World) -> Target:
+    """A customer rep gave back a moment ago to a pool that protects it from rep for a week."""
+    pool_id = pool(world, reclaim_protection_days=7)
+    customer_id = customer(world, owner="rep", pool_id=pool_id)
+    world.setup("POST", f"/customers/{customer_id}/release", who="rep", json={"reason": "no answer"})
+    return {"pool": pool_id, "customer": customer_id}
+
+
+def two_in_a_pool_of_one_claim_a_day(world: World) -> Target:
+    pool_id = pool(world, daily_claim_limit=1)
+    return {
+        "pool": pool_id,
+        "first": customer(world, pool_id=pool_id),
+        "customer": customer(world, pool_id=pool_id),
+    }
 
 
 def a_user(world: World) -> Target:
@@ -262,14 +279,18 @@ def web_import(world: World, who: str, target: Target) -> Response:
     return world.submit(who, "/import/run", form)
 
 
-def api_distribute(world: World, who: str, target: Target) -> Response:
-    body = {"user_ids": [world.ids["teammate"]], "count": 1}
-    return world.api(who, "POST", f"/pools/{target['pool']}/distribute", json=body)
+def distribute_to(receiver: str) -> tuple[Callable[..., Response], Callable[..., Response]]:
+    """Distribute one customer of the cell's pool to ``receiver``."""
 
+    def api(world: World, who: str, target: Target) -> Response:
+        body = {"user_ids": [world.ids[receiver]], "count": 1}
+        return world.api(who, "POST", f"/pools/{target['pool']}/distribute", json=body)
 
-def web_distribute(world: World, who: str, target: Target) -> Response:
-    form = {"pool": str(target["pool"]), "count": "1", "user_ids": [str(world.ids["teammate"])]}
-    return world.submit(who, "/distribute", form)
+    def web(world: World, who: str, target: Target) -> Response:
+        form = {"pool": str(target["pool"]), "count": "1", "user_ids": [str(world.ids[receiver])]}
+        return world.submit(who, "/distribute", form)
+
+    return api, web
 
 
 def api_export_pool(world: World, who: str, target: Target) -> Response:
@@ -324,6 +345,21 @@ def customer_verb(
     return api, web
 
 
+def claim_after_claiming_one() -> tuple[Callable[..., Response], Callable[..., Response]]:
+    """Claim the pool's first customer (whatever the answer), then the second: the answer is the second's."""
+    api_claim, web_claim = customer_verb("claim")
+
+    def api(world: World, who: str, target: Target) -> Response:
+        api_claim(world, who, {"customer": target["first"]})
+        return api_claim(world, who, target)
+
+    def web(world: World, who: str, target: Target) -> Response:
+        web_claim(world, who, {"customer": target["first"]})
+        return web_claim(world, who, target)
+
+    return api, web
+
+
 def api_delete_customer(world: World, who: str, target: Target) -> Response:
     return world.api(who, "DELETE", f"/customers/{target['customer']}")
 
@@ -364,11 +400,13 @@ ACTIONS: dict[str, Action] = {
     "delete_rule": Action(a_pool_with_rule, api_delete_rule, web_delete_rule),
     "sweep": Action(nothing, api_sweep, web_sweep),
     "import_into_pool": Action(a_lead_file, api_import, web_import),
-    "distribute": Action(a_pool_with_customer, api_distribute, web_distribute),
+    "distribute": _action(a_pool_with_customer, distribute_to("teammate")),
+    "distribute_back": _action(just_released_by_rep, distribute_to("rep")),
     "create_customer": Action(nothing, api_create_customer, web_create_customer),
     "edit_rep_customer": Action(rep_customer, api_edit_customer, web_edit_customer),
     "edit_pool_customer": Action(pool_customer, api_edit_customer, web_edit_customer),
     "claim": _action(pool_customer, customer_verb("claim")),
+    "claim_past_daily_limit": _action(two_in_a_pool_of_one_claim_a_day, claim_after_claiming_one()),
     "release": _action(
         rep_customer,
         customer_verb(
@@ -377,6 +415,9 @@ ACTIONS: dict[str, Action] = {
     ),
     "assign": _action(
         pool_customer, customer_verb("assign", {"user_id": "@teammate"}, {"user_id": "@teammate"})
+    ),
+    "assign_back": _action(
+        just_released_by_rep, customer_verb("assign", {"user_id": "@rep"}, {"user_id": "@rep"})
     ),
     "transfer": _action(
         rep_customer,

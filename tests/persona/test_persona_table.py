@@ -29,44 +29,48 @@ from tests.persona.actions import ACTIONS
 from tests.persona.edges import PERSONAS, World, api_answer, web_answer
 
 RULES = """
-action                 admin      pool_admin  manager    sub_manager  rep        other_rep
-create_department      ok         forbidden   forbidden  forbidden    forbidden  forbidden
-create_user            ok         forbidden   forbidden  forbidden    forbidden  forbidden
-edit_user_capacity     ok         not_found   forbidden  forbidden    not_found  not_found
-change_own_password    ok         ok          ok         ok           ok         ok
-reset_password         ok         not_found   forbidden  forbidden    not_found  not_found
-deactivate_user        ok         not_found   forbidden  forbidden    not_found  not_found
-company_settings       ok         forbidden   forbidden  forbidden    forbidden  forbidden
-create_pool            ok         forbidden   forbidden  forbidden    forbidden  forbidden
-pool_members           ok         forbidden   forbidden  forbidden    forbidden  not_found
-pool_admins            ok         forbidden   forbidden  forbidden    forbidden  not_found
-pool_hide_contact      ok         forbidden   forbidden  forbidden    forbidden  not_found
-pool_reclaim_days      ok         ok          forbidden  forbidden    forbidden  not_found
-add_rule               ok         ok          forbidden  forbidden    forbidden  not_found
-edit_rule              ok         ok          forbidden  forbidden    forbidden  not_found
-delete_rule            ok         ok          forbidden  forbidden    forbidden  not_found
-sweep                  ok         forbidden   forbidden  forbidden    forbidden  forbidden
-import_into_pool       ok         ok          forbidden  forbidden    forbidden  not_found
-distribute             ok         ok          ok         ok           not_found  not_found
-create_customer        ok         ok          ok         ok           ok         ok
-edit_rep_customer      ok         not_found   ok         ok           ok         not_found
-edit_pool_customer     ok         ok          forbidden  forbidden    forbidden  not_found
-claim                  forbidden  forbidden   ok         ok           ok         not_found
-release                not_owner  not_found   not_owner  not_owner    ok         not_found
-assign                 ok         ok          ok         ok           not_found  not_found
-transfer               ok         not_found   ok         ok           not_found  not_found
-transfer_peer_managers ok         not_found   not_found  not_found    not_found  not_found
-followup               not_owner  not_found   not_owner  not_owner    ok         not_found
-deal                   not_owner  not_found   not_owner  not_owner    ok         not_found
-lock                   not_owner  not_found   not_owner  not_owner    ok         not_found
-unlock                 not_owner  not_found   not_owner  not_owner    ok         not_found
-delete_customer        ok         not_found   forbidden  forbidden    forbidden  not_found
-restore_customer       ok         not_found   forbidden  forbidden    forbidden  not_found
-export_pool            ok         ok          forbidden  forbidden    forbidden  not_found
-export_rep             ok         not_found   ok         ok           ok         not_found
-export_peer_managers   ok         not_found   not_found  not_found    not_found  not_found
+action                  admin       pool_admin  manager     sub_manager rep         other_rep
+create_department       ok          forbidden   forbidden   forbidden   forbidden   forbidden
+create_user             ok          forbidden   forbidden   forbidden   forbidden   forbidden
+edit_user_capacity      ok          not_found   forbidden   forbidden   not_found   not_found
+change_own_password     ok          ok          ok          ok          ok          ok
+reset_password          ok          not_found   forbidden   forbidden   not_found   not_found
+deactivate_user         ok          not_found   forbidden   forbidden   not_found   not_found
+company_settings        ok          forbidden   forbidden   forbidden   forbidden   forbidden
+create_pool             ok          forbidden   forbidden   forbidden   forbidden   forbidden
+pool_members            ok          forbidden   forbidden   forbidden   forbidden   not_found
+pool_admins             ok          forbidden   forbidden   forbidden   forbidden   not_found
+pool_hide_contact       ok          forbidden   forbidden   forbidden   forbidden   not_found
+pool_reclaim_days       ok          ok          forbidden   forbidden   forbidden   not_found
+add_rule                ok          ok          forbidden   forbidden   forbidden   not_found
+edit_rule               ok          ok          forbidden   forbidden   forbidden   not_found
+delete_rule             ok          ok          forbidden   forbidden   forbidden   not_found
+sweep                   ok          forbidden   forbidden   forbidden   forbidden   forbidden
+import_into_pool        ok          ok          forbidden   forbidden   forbidden   not_found
+distribute              ok          ok          ok          ok          not_found   not_found
+distribute_back         protected   protected   protected   protected   forbidden   not_found
+create_customer         ok          ok          ok          ok          ok          ok
+edit_rep_customer       ok          not_found   ok          ok          ok          not_found
+edit_pool_customer      ok          ok          forbidden   forbidden   forbidden   not_found
+claim                   forbidden   forbidden   ok          ok          ok          not_found
+claim_past_daily_limit  forbidden   forbidden   daily_limit daily_limit daily_limit not_found
+release                 not_owner   not_found   not_owner   not_owner   ok          not_found
+assign                  ok          ok          ok          ok          not_found   not_found
+assign_back             protected   protected   protected   protected   forbidden   not_found
+transfer                ok          not_found   ok          ok          not_found   not_found
+transfer_peer_managers  ok          not_found   not_found   not_found   not_found   not_found
+followup                not_owner   not_found   not_owner   not_owner   ok          not_found
+deal                    not_owner   not_found   not_owner   not_owner   ok          not_found
+lock                    not_owner   not_found   not_owner   not_owner   ok          not_found
+unlock                  not_owner   not_found   not_owner   not_owner   ok          not_found
+delete_customer         ok          not_found   forbidden   forbidden   forbidden   not_found
+restore_customer        ok          not_found   forbidden   forbidden   forbidden   not_found
+export_pool             ok          ok          forbidden   forbidden   forbidden   not_found
+export_rep              ok          not_found   ok          ok          ok          not_found
+export_peer_managers    ok          not_found   not_found   not_found   not_found   not_found
 """
-# What each row does, to whom (the adapters are in tests.persona.actions):
+# What each row does, to whom (the adapters are in tests.persona.actions; "protected" is
+# reclaim_protected):
 #   edit_user_capacity, reset_password, deactivate_user: a new rep of East Team A.
 #   pool_*, add_rule, edit_rule, delete_rule, import_into_pool, distribute: a new pool shaped like P;
 #     distribute hands its one customer to teammate (a rep of East Team A, a member of P).
@@ -74,16 +78,22 @@ export_peer_managers   ok         not_found   not_found  not_found    not_found 
 #     a customer of P owned by rep; transfer and assign go to teammate.
 #   edit_pool_customer, claim, assign: an unowned customer of P.
 #   transfer_peer_managers, export_peer_managers: peer_manager's customers (a peer of manager).
+#   assign_back, distribute_back: hand rep a customer rep released a moment ago into a pool that
+#     protects it from rep for 7 days (no override_reason given); a rep may not hand out to themselves.
+#   claim_past_daily_limit: in a pool of one claim a day, claim a second customer after a first.
 #   A rep sees no other user, so handing a customer to teammate is not_found for them (as
 #     for anyone naming a user they cannot see), even where the customer is visible.
 #   export_pool: P; export_rep: rep's customers; company_settings: the settings as they are.
 #   create_customer: an owned customer of the default pool, of which everyone is a member.
 
 
+SHORT = {"protected": "reclaim_protected"}
+
+
 def _parse(table: str) -> dict[str, dict[str, str]]:
     header, *rows = (line.split() for line in table.strip().splitlines())
     assert tuple(header[1:]) == PERSONAS, header
-    return {row[0]: dict(zip(PERSONAS, row[1:], strict=True)) for row in rows}
+    return {row[0]: {p: SHORT.get(a, a) for p, a in zip(PERSONAS, row[1:], strict=True)} for row in rows}
 
 
 EXPECTED = _parse(RULES)
