@@ -211,13 +211,15 @@ def web_create_pool(world: World, who: str, _: Target) -> Response:
 
 
 def _pool_form(world: World, target: Target, **changes: Any) -> dict[str, Any]:
-    """The pool form as the pool is (see ``pool``), with ``changes``."""
-    form: dict[str, Any] = {
-        "name": f"Pool of cell {target['pool']}",
-        "member_department_ids": [str(world.ids["East"])],
-        "admin_user_ids": [str(world.ids["pool_admin"])],
-        "reclaim_protection_days": "0",
-    }
+    """The pool form filled in as the pool is, with ``changes``."""
+    pool = world.setup("GET", f"/pools/{target['pool']}")
+    ids = ("member_user_ids", "member_department_ids", "admin_user_ids")
+    numbers = ("reclaim_protection_days", "daily_claim_limit")
+    form: dict[str, Any] = {"name": pool["name"], "source": pool["source"] or ""}
+    form |= {k: [str(i) for i in pool[k]] for k in ids}
+    form |= {k: "" if pool[k] is None else str(pool[k]) for k in numbers}
+    if pool["hide_contact"]:
+        form["hide_contact"] = "yes"
     return form | changes
 
 
