@@ -104,7 +104,6 @@ def update_user(
     capacity: Annotated[str, Form()] = "",
     lock_cap: Annotated[str, Form()] = "",
 ) -> Response:
-    page = admin(page)
 
     def change() -> None:
         changes: dict[str, object] = {

@@ -102,8 +102,8 @@ def _show_preview(page: Page, pool_id: int, token: str, file_name: str, mapping:
 
 @router.post("/import", dependencies=[CsrfChecked])
 def upload(page: SignedIn, pool: Annotated[str, Form()], file: Annotated[UploadFile, File()]) -> Response:
-    """Keep the file and show how its columns would be read, with the first rows."""
-    _importer(page)
+    """Keep the file and show how its columns would be read, with the first rows. Who may import
+    into the pool is the importer's to say (an invisible pool is a 404, as on the API)."""
 
     def attempt() -> Response:
         pool_id = importable_pool(page.session, page.me, required_int(pool, "pool", 1)).id
@@ -128,7 +128,6 @@ def run_import(
     field: TextList = [],  # noqa: B006
 ) -> Response:
     """Import the held file with the mapping as chosen, or ("preview") show it read that way."""
-    _importer(page)
     # One select per column, in the header's order; an empty choice keeps the column as it reads.
     mapping = {h: f for h, f in zip(header, field, strict=False) if h.strip() and f}
 
@@ -325,7 +324,6 @@ def distribute_customers(
     source: Annotated[str, Form(max_length=100)] = "",
     user_ids: TextList = [],  # noqa: B006
 ) -> Response:
-    _distributor(page)
     draft = {
         "pool": optional_int(pool, "pool", 1),
         "count": count,
