@@ -14,6 +14,7 @@ from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers import service
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.customers.schemas import (
+    AssignIn,
     CustomerIn,
     CustomerOut,
     CustomerPage,
@@ -138,8 +139,9 @@ def release(customer_id: IdPath, body: ReleaseIn, user: CurrentUser, session: Db
 
 
 @router.post("/{customer_id}/assign", response_model=CustomerOut)
-def assign(customer_id: IdPath, body: UserRef, user: CurrentUser, session: Db) -> Response:
-    return present(session, user, ownership.assign(session, user, customer_id, body.user_id))
+def assign(customer_id: IdPath, body: AssignIn, user: CurrentUser, session: Db) -> Response:
+    assigned = ownership.assign(session, user, customer_id, body.user_id, body.override_reason)
+    return present(session, user, assigned)
 
 
 @router.post("/{customer_id}/transfer", response_model=CustomerOut)

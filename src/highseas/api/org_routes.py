@@ -8,7 +8,7 @@ from sqlalchemy import select
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
 from highseas.auth.permissions import Action, can, ensure
-from highseas.auth.service import change_password, revoke_all_tokens
+from highseas.auth.service import change_password
 from highseas.customers.queries import count_owned
 from highseas.org import service
 from highseas.org.models import Department, User
@@ -23,7 +23,8 @@ from highseas.org.schemas import (
     UserOut,
     UserPatch,
 )
-from highseas.ownership.service import capacity_of, deactivate_user
+from highseas.ownership.deactivation import deactivate_user
+from highseas.ownership.gate import capacity_of
 
 router = APIRouter(tags=["organisation"], route_class=OneThread)
 
@@ -91,7 +92,6 @@ def patch_user(user_id: IdPath, body: UserPatch, user: CurrentUser, session: Db)
 @router.post("/users/{user_id}/deactivate")
 def deactivate(user_id: IdPath, body: DeactivateIn, user: CurrentUser, session: Db) -> UserOut:
     leaving = deactivate_user(session, user, user_id, body.transfer_to)
-    revoke_all_tokens(session, leaving.id)
     return UserOut.model_validate(leaving)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from highseas.customers.service import DEDUP_KEYS
 from highseas.db import is_postgresql, to_micros
 from highseas.intake.rows import STAGED
-from highseas.ownership.models import EventKind
+from highseas.ownership.writer import log_imported
 
 STAGING = "intake_row"
 CHUNK = 5_000
@@ -153,7 +153,6 @@ def insert_customers(session: Session, *, batch_id: int, pool_id: int, actor_id:
         "actor": actor_id,
         "now": to_micros(now),
         "no": False,
-        "kind": EventKind.IMPORT.value,
     }
     inserted = session.execute(
         text(
@@ -167,13 +166,7 @@ def insert_customers(session: Session, *, batch_id: int, pool_id: int, actor_id:
         ),
         params,
     )
-    session.execute(
-        text(
-            "INSERT INTO ownership_event (customer_id, kind, pool_id, actor_id, at, seq) "
-            "SELECT id, :kind, pool_id, :actor, :now, 1 FROM customer WHERE import_batch_id = :batch"
-        ),
-        params,
-    )
+    log_imported(session, batch_id=batch_id, actor_id=actor_id, at=now)
     return inserted.rowcount  # type: ignore[attr-defined, no-any-return]
 
 

@@ -10,15 +10,15 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from highseas import clock, errors
+from highseas import errors
 from highseas.api.deps import IdPath
 from highseas.auth.permissions import Action, ensure
-from highseas.auth.service import revoke_all_tokens
 from highseas.customers.models import GRADES
 from highseas.org import service as org
 from highseas.org.models import Department, Role, User
-from highseas.ownership.service import deactivate_user
-from highseas.ownership.sweep import SweepReport, sweep
+from highseas.ownership import sweep as recycling
+from highseas.ownership.deactivation import deactivate_user
+from highseas.ownership.sweep import SweepReport
 from highseas.pools import service as pools
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule, RuleKind
 from highseas.web.actions import act, unconfirmed
@@ -150,8 +150,7 @@ def deactivate(
     page = _admin(page)
 
     def leave() -> None:
-        leaving = deactivate_user(page.session, page.me, user_id, optional_int(transfer_to, "transfer_to", 1))
-        revoke_all_tokens(page.session, leaving.id)
+        deactivate_user(page.session, page.me, user_id, optional_int(transfer_to, "transfer_to", 1))
 
     return unconfirmed(page, "/admin/org", confirm) or act(
         page, "/admin/org", page.gettext("User deactivated; their customers were handed over."), leave
@@ -403,9 +402,6 @@ def run_sweep(
     dry_run = intent != "run"
     if not dry_run and (refused := unconfirmed(page, "/admin/sweep", confirm)):
         return refused
-    report = sweep(page.session, clock.now(), dry_run=dry_run)
-    if dry_run:
-        page.session.rollback()
-    else:
-        page.session.commit()
+    report = recycling.run_sweep(page.session, page.me, dry_run=dry_run)
+    page.session.commit()
     return _render_sweep(page, report)
