@@ -145,6 +145,7 @@ def distribute(
         raise errors.InvalidInput("user_ids", "name at least one user")
     if len(set(user_ids)) != len(user_ids):
         raise errors.InvalidInput("user_ids", "names a user twice")
+    override = checked_override(session, actor, override_reason)
     query = (
         select(Customer)
         .where(Customer.pool_id == pool.id, Customer.owner_id.is_(None), Customer.deleted_at.is_(None))
@@ -163,7 +164,6 @@ def distribute(
     for target in targets:
         if not can(session, actor, Action.ASSIGN, probe, to=target):
             raise errors.Forbidden(f"you may not assign this pool's customers to {target.username!r}")
-    override = checked_override(session, actor, override_reason)
     # Users first (in _receivers), then the rules, then customers, as every other transition
     # does: a claim holding its user's lock and waiting for a customer this distribution holds
     # would otherwise deadlock with it.
