@@ -109,7 +109,7 @@ def ensure_unprotected(
     lost_at = last_lost_at(session, customer_id, to.id)
     until = policy.protection_ends(lost_at, pool.reclaim_protection_days)
     if override is None:
-        policy.ensure_unprotected(until, now, repr(to.username))
+        policy.ensure_unprotected(until, now, to.name or to.username)
     elif until is not None and now < until:
         audit_override(session, actor, [customer_id], to.id, override)
 

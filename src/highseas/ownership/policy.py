@@ -124,12 +124,15 @@ def ensure_unprotected(protected_until: datetime | None, now: datetime, who: str
     if protected_until is None or now >= protected_until:
         return
     until = protected_until.isoformat()
-    message = (
-        f"you gave this customer up recently; you may claim it again from {until}"
-        if who is None
-        else f"{who} gave this customer up recently and may get it again from {until}"
+    if who is None:
+        raise errors.ReclaimProtected(
+            f"you gave this customer up recently; you may claim it again from {until}", until=until
+        )
+    raise errors.ReclaimProtected(
+        f"{who} gave this customer up recently and may get it again from {until}",
+        until=until,
+        previous_owner=who,
     )
-    raise errors.ReclaimProtected(message, until=until)
 
 
 def ensure_claim_allowed(
