@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from highseas import clock, errors
+from highseas import errors
 from highseas.auth.permissions import SYSTEM
 from highseas.db import database_url, make_engine, session_scope
 from highseas.intake.distribution import Strategy, distribute
@@ -24,7 +24,7 @@ from highseas.intake.mapping import parse_mapping
 from highseas.intake.report import write_report
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
-from highseas.ownership.sweep import SweepReport, sweep
+from highseas.ownership.sweep import SweepReport, run_sweep
 from highseas.pools.models import Pool, RecycleRule
 from highseas.schema import migrate
 
@@ -92,9 +92,7 @@ def sweep_command(
     """Recycle every customer whose due date has passed and send due reminders."""
     engine = make_engine()
     with session_scope(engine) as session:
-        report = sweep(session, clock.now(), dry_run=dry_run)
-        if dry_run:
-            session.rollback()
+        report = run_sweep(session, None, dry_run=dry_run)
     _print_report(report)
 
 
@@ -288,6 +286,10 @@ def distribute_command(
     console.print(table)
     if result.matching < result.requested:
         console.print(f"only {result.matching} unowned customers of {pool!r} matched")
+    names = {t.id: t.username for t in targets}
+    for skipped in result.skipped:
+        withheld = f" from {len(skipped.customer_ids)} customers" if skipped.customer_ids else ""
+        console.print(f"skipped {names[skipped.user_id]}{withheld}: {skipped.reason.value}")
 
 
 @app.command("export")

@@ -383,7 +383,7 @@ TABLE: dict[str, tuple[Outcome, ...]] = {
     "read-east-leads":                        (OK,    OK,    NF,    OK,    OK,    NF,    OK),
     "read-company-pool":                      (OK,    OK,    OK,    OK,    OK,    NF,    OK),
     "read-rules-of-east-leads":               (OK,    OK,    NF,    OK,    OK,    NF,    OK),
-    "deactivate-user":                        (OK,    FB,    FB,    FB,    FB,    FB,    FB),
+    "deactivate-user":                        (OK,    FB,    NF,    NF,    NF,    NF,    NF),
     "edit-settings":                          (OK,    FB,    FB,    FB,    FB,    FB,    FB),
     "run-sweep":                              (OK,    FB,    FB,    FB,    FB,    FB,    FB),
     "read-user-rep":                          (OK,    OK,    NF,    OK,    NF,    NF,    NF),

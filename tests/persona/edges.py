@@ -35,7 +35,12 @@ FLASH_COOKIE = "hs_flash"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 # The web says a refusal in words; each code's English sentence, its numbers left open, reads it back.
-_SAME_CLASS = {"already_owned_by_you": "already_owned", "capacity_full_everyone": "capacity_full"}
+_SAME_CLASS = {
+    "already_owned_by_you": "already_owned",
+    "reclaim_protected_from_other": "reclaim_protected",
+    "duplicate_customer_hidden": "duplicate_customer",
+    "dedup_rate_limited": "rate_limited",
+}
 _SENTENCES = [
     (
         _SAME_CLASS.get(code, code),

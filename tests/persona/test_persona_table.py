@@ -47,8 +47,8 @@ edit_rule               ok          ok          forbidden   forbidden   forbidde
 delete_rule             ok          ok          forbidden   forbidden   forbidden   not_found
 sweep                   ok          forbidden   forbidden   forbidden   forbidden   forbidden
 import_into_pool        ok          ok          forbidden   forbidden   forbidden   not_found
-distribute              ok          ok          ok          ok          not_found   not_found
-distribute_back         protected   protected   protected   protected   forbidden   not_found
+distribute              ok          ok          ok          ok          forbidden   not_found
+distribute_back         ok          ok          ok          ok          forbidden   not_found
 create_customer         ok          ok          ok          ok          ok          ok
 edit_rep_customer       ok          not_found   ok          ok          ok          not_found
 edit_pool_customer      ok          ok          forbidden   forbidden   forbidden   not_found
@@ -80,9 +80,13 @@ export_peer_managers    ok          not_found   not_found   not_found   not_foun
 #   transfer_peer_managers, export_peer_managers: peer_manager's customers (a peer of manager).
 #   assign_back, distribute_back: hand rep a customer rep released a moment ago into a pool that
 #     protects it from rep for 7 days (no override_reason given); a rep may not hand out to themselves.
+#     An assignment is refused; a distribution answers ok and lists rep as skipped for that reason
+#     (tests/service/test_one_gate.py pins the skip), handing the customer to nobody.
+#   distribute as rep: rep sees P but may not hand out its customers (forbidden, before any user
+#     is looked at).
 #   claim_past_daily_limit: in a pool of one claim a day, claim a second customer after a first.
-#   A rep sees no other user, so handing a customer to teammate is not_found for them (as
-#     for anyone naming a user they cannot see), even where the customer is visible.
+#   A rep sees no other user, so assigning or transferring a customer to teammate is not_found
+#     for them (as for anyone naming a user they cannot see), even where the customer is visible.
 #   export_pool: P; export_rep: rep's customers; company_settings: the settings as they are.
 #   create_customer: an owned customer of the default pool, of which everyone is a member.
 # The web has no form for reset_password, edit_rule, delete_customer and restore_customer: those

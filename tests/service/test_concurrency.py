@@ -26,6 +26,7 @@ from highseas.org.service import create_user
 from highseas.ownership import service as ownership
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.ownership.sweep import sweep
+from highseas.ownership.writer import one as single_writer
 from highseas.pools.service import RuleInput, add_rule
 from tests.conftest import PASSWORD, Org, an_import_checking_for_duplicates
 from tests.invariants import assert_invariants
@@ -100,8 +101,8 @@ def test_the_first_claims_of_a_new_server_all_succeed_at_once(org: Org) -> None:
     url = org.engine.url.render_as_string(hide_password=False)
     for _round in range(12):
         ids = pool_customers(org, 16)
-        ownership._move_statement.cache_clear()
-        ownership._move_and_log_statement.cache_clear()
+        single_writer._move_statement.cache_clear()
+        single_writer._move_and_log_statement.cache_clear()
         fresh = make_engine(url)  # its compiled-statement cache is empty, like a new server's
         try:
             results = race(16, functools.partial(_claim_on, fresh, reps, ids))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from highseas import errors
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
-from highseas.intake.distribution import Strategy, distribute
+from highseas.intake.distribution import Skipped, SkipReason, Strategy, distribute
 from highseas.org.models import User
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.ownership.service import claim
@@ -68,8 +68,13 @@ def test_distribution_never_goes_past_capacity(org: Org) -> None:
     result = org.run(distribute, org.admin, org.company_pool.id, [org.rep.id, org.other_rep.id], 10)
     assert result.distributed == 3
     assert owners(org) == {org.rep.id: 1, org.other_rep.id: 2, None: 7}
-    with pytest.raises(errors.CapacityFull):
-        org.run(distribute, org.admin, org.company_pool.id, [org.rep.id, org.other_rep.id], 10)
+    # Once everyone is full, nothing moves and the answer says why.
+    again = org.run(distribute, org.admin, org.company_pool.id, [org.rep.id, org.other_rep.id], 10)
+    assert again.distributed == 0
+    assert again.skipped == [
+        Skipped(org.rep.id, SkipReason.CAPACITY_FULL),
+        Skipped(org.other_rep.id, SkipReason.CAPACITY_FULL),
+    ]
     assert_invariants(org.engine)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -52,6 +53,7 @@ customers = st.lists(
 )
 
 
+@pytest.mark.rows_without_events  # rows of every shape, not the history that would lead to them
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rule_rows=rules, customer_rows=customers)
 def test_bulk_sql_matches_the_policy_function(

@@ -13,6 +13,8 @@ from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer, log_followup
 from highseas.org.models import CompanySettings, User
 from highseas.ownership import service as ownership
+from highseas.ownership import writer
+from highseas.ownership.deactivation import deactivate_user
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.service import PoolInput, update_pool
 from tests.conftest import Org
@@ -220,12 +222,12 @@ def test_deactivation_with_transfer_is_all_or_nothing(org: Org) -> None:
         org.run(ownership.claim, org.rep, customer_id)
     set_capacity(org, org.other_rep, 2)
     with pytest.raises(errors.CapacityFull):
-        org.run(ownership.deactivate_user, org.admin, org.rep.id, org.other_rep.id)
+        org.run(deactivate_user, org.admin, org.rep.id, org.other_rep.id)
     with org.session() as s:
         assert s.scalars(select(Customer.owner_id).where(Customer.id.in_(ids))).all() == [org.rep.id] * 3
         assert s.get(User, org.rep.id).active  # type: ignore[union-attr]
     set_capacity(org, org.other_rep, 3)
-    org.run(ownership.deactivate_user, org.admin, org.rep.id, org.other_rep.id)
+    org.run(deactivate_user, org.admin, org.rep.id, org.other_rep.id)
     with org.session() as s:
         assert (
             s.scalars(select(Customer.owner_id).where(Customer.id.in_(ids))).all() == [org.other_rep.id] * 3
@@ -237,7 +239,7 @@ def test_deactivation_with_transfer_is_all_or_nothing(org: Org) -> None:
 def test_deactivation_without_transfer_releases_everything_to_its_pool(org: Org) -> None:
     customer = pool_customer(org, pool_id=org.east_pool.id)
     org.run(ownership.claim, org.rep, customer.id)
-    org.run(ownership.deactivate_user, org.admin, org.rep.id, None)
+    org.run(deactivate_user, org.admin, org.rep.id, None)
     with org.session() as s:
         row = s.get(Customer, customer.id)
         assert (row.owner_id, row.pool_id, row.previous_owner_id) == (None, org.east_pool.id, org.rep.id)  # type: ignore[union-attr]
@@ -248,7 +250,7 @@ def test_deactivation_without_transfer_releases_everything_to_its_pool(org: Org)
 
 def test_only_admins_deactivate(org: Org) -> None:
     with pytest.raises(errors.Forbidden):
-        org.run(ownership.deactivate_user, org.east_manager, org.rep.id, None)
+        org.run(deactivate_user, org.east_manager, org.rep.id, None)
 
 
 def test_lock_cap_limits_locked_customers(org: Org) -> None:
@@ -291,13 +293,14 @@ def test_a_claim_that_read_the_customer_in_one_pool_is_refused_once_it_sits_in_a
         org.run(ownership.release, org.rep, customer.id, "转到华东公海", org.east_pool.id)
         assert as_read is not None
         with pytest.raises(errors.AlreadyOwned):
-            ownership.move_ownership(
+            writer.move_ownership(
                 s,
                 as_read,
                 kind=EventKind.CLAIM,
                 to_user_id=org.admin.id,
                 actor_id=org.admin.id,
                 conflict=errors.AlreadyOwned("taken"),
+                at=clock.now(),
             )
     with org.session() as s:
         row = s.get(Customer, customer.id)

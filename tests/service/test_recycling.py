@@ -20,6 +20,7 @@ from highseas.customers.service import (
 )
 from highseas.db import session_scope
 from highseas.ownership import service as ownership
+from highseas.ownership import writer
 from highseas.ownership.models import EventKind, OwnershipEvent, Reminder
 from highseas.ownership.sweep import SweepReport, sweep
 from highseas.pools.models import RecycleRule
@@ -222,13 +223,14 @@ def test_a_move_that_read_the_customer_before_a_grade_edit_stores_the_edited_gra
         s.commit()
         org.run(update_customer, org.admin, customer.id, {"grade": "C"})  # meanwhile: 10 days
         assert as_read is not None and as_read.grade == "E"
-        moved = ownership.move_ownership(
+        moved = writer.move_ownership(
             s,
             as_read,
             kind=EventKind.CLAIM,
             to_user_id=org.rep.id,
             actor_id=org.rep.id,
             conflict=errors.AlreadyOwned("taken"),
+            at=clock.now(),
         )
         s.commit()
     assert (moved.grade, moved.due_rule_id) == ("C", rules["CD"].id)

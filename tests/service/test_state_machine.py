@@ -1,11 +1,14 @@
 """A hypothesis state machine drives random ownership traffic and checks every invariant after
 every step: claims, releases, assigns, transfers, locks, follow-ups, deals, clock jumps, rule
-edits and sweeps, as any mix of users might send them."""
+edits, sweeps, deactivations, distributions and imports, as any mix of users might send them."""
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -23,8 +26,11 @@ from highseas.customers.service import (
     update_customer,
 )
 from highseas.db import session_scope
+from highseas.intake.distribution import Strategy, distribute
+from highseas.intake.importer import import_file
 from highseas.org.models import User
 from highseas.ownership import service as ownership
+from highseas.ownership.deactivation import deactivate_user
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.ownership.policy import protection_ends
 from highseas.ownership.sweep import sweep
@@ -35,7 +41,9 @@ from tests.invariants import assert_invariants
 CUSTOMERS = 6
 people = st.sampled_from(["rep", "other_rep", "west_rep", "east_manager"])
 managers = st.sampled_from(["admin", "east_manager", "west_manager"])
-customer_index = st.integers(0, CUSTOMERS - 1)
+# An index into the customers made so far (imports add some), taken modulo their number.
+customer_index = st.integers(0, 40)
+leavers = st.sampled_from(["other_rep", "west_rep"])
 
 
 class OwnershipMachine(RuleBasedStateMachine):
@@ -68,6 +76,9 @@ class OwnershipMachine(RuleBasedStateMachine):
             for i in range(CUSTOMERS)
         ]
 
+    def customer(self, i: int) -> int:
+        return self.ids[i % len(self.ids)]
+
     def user(self, name: str) -> User:
         return getattr(self.org, name)  # type: ignore[no-any-return]
 
@@ -79,39 +90,68 @@ class OwnershipMachine(RuleBasedStateMachine):
 
     @rule(who=people, i=customer_index)
     def claim(self, who: str, i: int) -> None:
-        result = self.attempt(ownership.claim, self.user(who), self.ids[i])
+        result = self.attempt(ownership.claim, self.user(who), self.customer(i))
         if isinstance(result, Customer):
-            self._check_claim_was_not_protected(self.user(who).id, self.ids[i])
+            self._check_claim_was_not_protected(self.user(who).id, self.customer(i))
 
     @rule(who=people, i=customer_index, elsewhere=st.booleans())
     def release(self, who: str, i: int, elsewhere: bool) -> None:
         target = self.org.company_pool.id if elsewhere else None
-        self.attempt(ownership.release, self.user(who), self.ids[i], "换人跟进", target)
+        self.attempt(ownership.release, self.user(who), self.customer(i), "换人跟进", target)
 
     @rule(actor=managers, i=customer_index, to=people)
     def assign(self, actor: str, i: int, to: str) -> None:
-        self.attempt(ownership.assign, self.user(actor), self.ids[i], self.user(to).id)
+        self.attempt(ownership.assign, self.user(actor), self.customer(i), self.user(to).id)
 
     @rule(actor=managers, i=customer_index, to=people)
     def transfer(self, actor: str, i: int, to: str) -> None:
-        self.attempt(ownership.transfer, self.user(actor), self.ids[i], self.user(to).id)
+        self.attempt(ownership.transfer, self.user(actor), self.customer(i), self.user(to).id)
 
     @rule(who=people, i=customer_index, lock=st.booleans())
     def lock_or_unlock(self, who: str, i: int, lock: bool) -> None:
         service = ownership.lock_customer if lock else ownership.unlock_customer
-        self.attempt(service, self.user(who), self.ids[i])
+        self.attempt(service, self.user(who), self.customer(i))
 
     @rule(who=people, i=customer_index)
     def follow_up(self, who: str, i: int) -> None:
-        self.attempt(log_followup, self.user(who), self.ids[i], "call", "跟进一下")
+        self.attempt(log_followup, self.user(who), self.customer(i), "call", "跟进一下")
 
     @rule(who=people, i=customer_index)
     def deal(self, who: str, i: int) -> None:
-        self.attempt(record_deal, self.user(who), self.ids[i], Decimal("999.00"))
+        self.attempt(record_deal, self.user(who), self.customer(i), Decimal("999.00"))
 
     @rule(who=people, i=customer_index, grade=st.sampled_from("ABCDE"))
     def regrade(self, who: str, i: int, grade: str) -> None:
-        self.attempt(update_customer, self.user(who), self.ids[i], {"grade": grade})
+        self.attempt(update_customer, self.user(who), self.customer(i), {"grade": grade})
+
+    @rule(who=leavers, to=st.one_of(st.none(), people))
+    def deactivate(self, who: str, to: str | None) -> None:
+        target = self.user(to).id if to is not None else None
+        self.attempt(deactivate_user, self.org.admin, self.user(who).id, target)
+
+    @rule(
+        actor=managers,
+        east=st.booleans(),
+        to=st.lists(people, min_size=1, max_size=3, unique=True),
+        count=st.integers(1, 4),
+        strategy=st.sampled_from(Strategy),
+    )
+    def distribute(self, actor: str, east: bool, to: list[str], count: int, strategy: Strategy) -> None:
+        pool = self.org.east_pool if east else self.org.company_pool
+        users = [self.user(name).id for name in to]
+        self.attempt(distribute, self.user(actor), pool.id, users, count, strategy)
+
+    @rule(rows=st.integers(1, 3), east=st.booleans())
+    def import_leads(self, rows: int, east: bool) -> None:
+        pool = self.org.east_pool if east else self.org.company_pool
+        body = "".join(f"线索{next(_lead_numbers)},,,,C,,,\n" for _ in range(rows))
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "leads.csv"
+            path.write_text("姓名,手机,公司,邮箱,等级,地区,行业,来源\n" + body, encoding="utf-8")
+            result = self.attempt(import_file, self.org.admin, pool.id, path)
+        with self.org.session() as s:
+            self.ids = list(s.scalars(select(Customer.id).order_by(Customer.id)))
+        assert not isinstance(result, errors.DomainError), result
 
     @rule(hours=st.integers(1, 24 * 15))
     def time_passes(self, hours: int) -> None:
@@ -163,6 +203,9 @@ class OwnershipMachine(RuleBasedStateMachine):
                 assert ends is None or claim.at >= ends, (
                     "a previous owner reclaimed inside the protection window"
                 )
+
+
+_lead_numbers = itertools.count()
 
 
 def _set_capacity(session: object, user_id: int, capacity: int) -> None:

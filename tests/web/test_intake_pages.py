@@ -216,9 +216,11 @@ def test_distribution_never_exceeds_capacity_and_the_page_says_so(site: Site) ->
     assert "3 customers distributed" in page.text and "张伟: 1" in page.text and "李娜: 2" in page.text
     assert "2 matching customers stayed in the pool: the chosen users reached their capacity." in page.text
     assert (_owned(site, "rep"), _owned(site, "other_rep")) == (1, 2)
+    # Everyone full: nothing is handed out, and the page says who was skipped and why.
     full = manager.submit("/distribute", "/distribute", form)
-    assert full.status_code == 409
-    assert "Capacity full: every chosen user already owns as many customers as allowed." in full.text
+    assert full.status_code == 200, full.text
+    assert "0 customers distributed" in full.text
+    assert "张伟: skipped, capacity full" in full.text and "李娜: skipped, capacity full" in full.text
     assert (_owned(site, "rep"), _owned(site, "other_rep")) == (1, 2)
 
 

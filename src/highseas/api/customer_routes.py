@@ -12,6 +12,7 @@ from highseas.customers import history, service
 from highseas.customers.models import Customer
 from highseas.customers.presenting import Presenter
 from highseas.customers.schemas import (
+    AssignIn,
     CustomerIn,
     CustomerOut,
     CustomerPage,
@@ -95,8 +96,9 @@ def release(customer_id: IdPath, body: ReleaseIn, user: CurrentUser, session: Db
 
 
 @router.post("/{customer_id}/assign", response_model=CustomerOut)
-def assign(customer_id: IdPath, body: UserRef, user: CurrentUser, session: Db) -> Response:
-    return present(session, user, ownership.assign(session, user, customer_id, body.user_id))
+def assign(customer_id: IdPath, body: AssignIn, user: CurrentUser, session: Db) -> Response:
+    assigned = ownership.assign(session, user, customer_id, body.user_id, body.override_reason)
+    return present(session, user, assigned)
 
 
 @router.post("/{customer_id}/transfer", response_model=CustomerOut)

@@ -30,6 +30,7 @@ from highseas.intake.schemas import (
     PreviewColumn,
     PreviewOut,
     PreviewRow,
+    SkippedOut,
 )
 from highseas.intake.similar import possible_duplicates_of
 
@@ -152,12 +153,17 @@ def distribute_customers(
         grade=body.grade,
         region=body.region,
         source=body.source,
+        override_reason=body.override_reason,
     )
     return DistributeOut(
         requested=result.requested,
         matching=result.matching,
         distributed=result.distributed,
         by_user={str(user_id): ids for user_id, ids in result.by_user.items()},
+        skipped=[
+            SkippedOut(user_id=s.user_id, reason=s.reason.value, customer_ids=list(s.customer_ids))
+            for s in result.skipped
+        ],
     )
 
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 
 from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
 from highseas.auth.permissions import visible_user
-from highseas.auth.service import revoke_all_tokens
 from highseas.customers.queries import count_owned
 from highseas.org import service
 from highseas.org.queries import company_settings, departments
@@ -21,7 +20,8 @@ from highseas.org.schemas import (
     UserOut,
     UserPatch,
 )
-from highseas.ownership.service import capacity_of, deactivate_user
+from highseas.ownership.deactivation import deactivate_user
+from highseas.ownership.gate import capacity_of
 
 router = APIRouter(tags=["organisation"], route_class=OneThread)
 
@@ -74,7 +74,6 @@ def patch_user(user_id: IdPath, body: UserPatch, user: CurrentUser, session: Db)
 @router.post("/users/{user_id}/deactivate")
 def deactivate(user_id: IdPath, body: DeactivateIn, user: CurrentUser, session: Db) -> UserOut:
     leaving = deactivate_user(session, user, user_id, body.transfer_to)
-    revoke_all_tokens(session, leaving.id)
     return UserOut.model_validate(leaving)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
@@ -16,19 +18,7 @@ router = APIRouter(tags=["pools"], route_class=OneThread)
 
 
 def pool_out(session: Session, pool: Pool) -> PoolOut:
-    members = queries.pool_membership(session, pool.id)
-    return PoolOut(
-        id=pool.id,
-        name=pool.name,
-        member_user_ids=members.user_ids,
-        member_department_ids=members.department_ids,
-        admin_user_ids=members.admin_ids,
-        hide_contact=pool.hide_contact,
-        reclaim_protection_days=pool.reclaim_protection_days,
-        daily_claim_limit=pool.daily_claim_limit,
-        source=pool.source,
-        public_custom_fields=pool.public_custom_fields,
-    )
+    return PoolOut(id=pool.id, **asdict(service.pool_input(session, pool)))
 
 
 def rule_out(rule: RecycleRule) -> RuleOut:

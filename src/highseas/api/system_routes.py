@@ -6,12 +6,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from highseas import clock
 from highseas.api.deps import CurrentUser, Db, OneThread, ReadDb
-from highseas.auth.permissions import Action, ensure
 from highseas.customers import history
 from highseas.customers.schemas import CustomerOut
-from highseas.ownership.sweep import sweep
+from highseas.ownership import sweep as recycling
 
 router = APIRouter(tags=["recycling"], route_class=OneThread)
 health = APIRouter(tags=["health"], route_class=OneThread)
@@ -31,10 +29,7 @@ class SweepOut(BaseModel):
 
 @router.post("/sweep")
 def run_sweep(body: SweepIn, user: CurrentUser, session: Db) -> SweepOut:
-    ensure(session, user, Action.ADMINISTER, doing="run the recycle sweep")
-    report = sweep(session, clock.now(), dry_run=body.dry_run)
-    if body.dry_run:
-        session.rollback()
+    report = recycling.run_sweep(session, user, dry_run=body.dry_run)
     return SweepOut(
         recycled=report.recycled,
         reminded=report.reminded,

@@ -99,6 +99,14 @@ class UserRef(BaseModel):
     user_id: Id
 
 
+class AssignIn(UserRef):
+    override_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Admins only: why the customer may go to a previous owner inside reclaim protection",
+    )
+
+
 class FollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["call", "visit", "message", "meeting", "email"]

@@ -26,9 +26,9 @@ from highseas.db import is_postgresql
 from highseas.org.models import User
 from highseas.org.queries import company_settings
 from highseas.ownership.due import refresh_due
-from highseas.ownership.events import record_event
-from highseas.ownership.models import EventKind
-from highseas.ownership.service import ensure_capacity, get_customer, lock_users, owned_by_actor
+from highseas.ownership.gate import ensure_capacity, lock_users
+from highseas.ownership.service import get_customer, owned_by_actor
+from highseas.ownership.writer import add_customer
 from highseas.pools.models import Pool
 from highseas.pools.queries import is_pool_member
 from highseas.validation import in_business_years, reject_nulls
@@ -215,31 +215,8 @@ def create_customer(
         me = users[actor.id]
         ensure_capacity(session, me, settings)
         owner_id = me.id
-    now = clock.now()
-    customer = Customer(
-        **values,
-        pool_id=pool.id,
-        owner_id=owner_id,
-        won=False,
-        locked=False,
-        claimed_at=now if owner_id is not None else None,
-        created_by_id=actor.id,
-        created_at=now,
-        updated_at=now,
-        record_seq=1,
-    )
-    session.add(customer)
-    session.flush()
-    record_event(
-        session,
-        customer_id=customer.id,
-        kind=EventKind.CREATE,
-        pool_id=pool.id,
-        from_user_id=None,
-        to_user_id=owner_id,
-        actor_id=actor.id,
-        at=now,
-        seq=1,
+    customer = add_customer(
+        session, values, pool_id=pool.id, owner_id=owner_id, actor_id=actor.id, at=clock.now()
     )
     refresh_due(session, customer)
     session.flush()

@@ -50,6 +50,17 @@ class DistributeIn(BaseModel):
     grade: Grade | None = None
     region: str | None = Field(default=None, max_length=100)
     source: str | None = Field(default=None, max_length=100)
+    override_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Admins only: why customers may go to previous owners inside reclaim protection",
+    )
+
+
+class SkippedOut(BaseModel):
+    user_id: int
+    reason: Literal["inactive", "capacity_full", "reclaim_protected"]
+    customer_ids: list[int] = Field(description="reclaim_protected: the customers withheld from this user")
 
 
 class DistributeOut(BaseModel):
@@ -57,6 +68,7 @@ class DistributeOut(BaseModel):
     matching: int
     distributed: int
     by_user: dict[str, list[int]]
+    skipped: list[SkippedOut]
 
 
 class PossibleDuplicateOut(BaseModel):

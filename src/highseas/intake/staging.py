@@ -35,7 +35,7 @@ from highseas.customers.models import Customer
 from highseas.db import Instant, is_postgresql, table_of, to_micros
 from highseas.intake.rows import STAGED
 from highseas.org.models import User
-from highseas.ownership.models import EventKind
+from highseas.ownership.writer import log_imported
 from highseas.pools.queries import viewer_parameters
 
 STAGING = "intake_row"
@@ -205,7 +205,6 @@ def insert_customers(session: Session, *, batch_id: int, pool_id: int, actor_id:
         "actor": actor_id,
         "now": to_micros(now),
         "no": False,
-        "kind": EventKind.IMPORT.value,
     }
     inserted = session.execute(
         text(
@@ -219,13 +218,7 @@ def insert_customers(session: Session, *, batch_id: int, pool_id: int, actor_id:
         ),
         params,
     )
-    session.execute(
-        text(
-            "INSERT INTO ownership_event (customer_id, kind, pool_id, actor_id, at, seq) "
-            "SELECT id, :kind, pool_id, :actor, :now, 1 FROM customer WHERE import_batch_id = :batch"
-        ),
-        params,
-    )
+    log_imported(session, batch_id=batch_id, actor_id=actor_id, at=now)
     return inserted.rowcount  # type: ignore[attr-defined, no-any-return]
 
 

@@ -119,6 +119,22 @@ def ensure_room(owned: int, capacity: int, adding: int = 1, who: str = "you") ->
         )
 
 
+def ensure_unprotected(protected_until: datetime | None, now: datetime, who: str | None = None) -> None:
+    """Refuse a move to a previous owner (``who``; the caller when None) inside the protection window."""
+    if protected_until is None or now >= protected_until:
+        return
+    until = protected_until.isoformat()
+    if who is None:
+        raise errors.ReclaimProtected(
+            f"you gave this customer up recently; you may claim it again from {until}", until=until
+        )
+    raise errors.ReclaimProtected(
+        f"{who} gave this customer up recently and may get it again from {until}",
+        until=until,
+        previous_owner=who,
+    )
+
+
 def ensure_claim_allowed(
     *,
     owned: int,
@@ -129,11 +145,7 @@ def ensure_claim_allowed(
     now: datetime,
 ) -> None:
     """Raise the first rule a claim breaks: protection, then the daily limit, then capacity."""
-    if protected_until is not None and now < protected_until:
-        raise errors.ReclaimProtected(
-            f"you gave this customer up recently; you may claim it again from {protected_until.isoformat()}",
-            until=protected_until.isoformat(),
-        )
+    ensure_unprotected(protected_until, now)
     if daily_limit is not None and claims_today >= daily_limit:
         raise errors.DailyLimit(
             f"you have claimed {claims_today} customers from this pool today, the daily limit",

@@ -14,9 +14,9 @@ from highseas.auth.permissions import managed_user_ids
 from highseas.customers.models import Customer
 from highseas.org.models import User
 from highseas.org.queries import company_settings
+from highseas.ownership.gate import capacity_of
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.ownership.policy import DAY
-from highseas.ownership.service import capacity_of
 from highseas.pools.queries import members_clause
 
 RECYCLED_WINDOW = timedelta(days=30)

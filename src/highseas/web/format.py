@@ -71,10 +71,10 @@ ERROR_TEXTS = {
     "capacity_full": N_(
         "Capacity full: %(owned)s of at most %(capacity)s customers owned. Release one before taking another."
     ),
-    "capacity_full_everyone": N_(
-        "Capacity full: every chosen user already owns as many customers as allowed."
-    ),
     "reclaim_protected": N_("You gave this customer up recently: it is protected from you until %(until)s."),
+    "reclaim_protected_from_other": N_(
+        "%(previous_owner)s gave this customer up recently: it is protected from them until %(until)s."
+    ),
     "daily_limit": N_(
         "Daily limit reached: at most %(limit)s claims a day from this pool. Try again tomorrow."
     ),
@@ -173,12 +173,11 @@ class Formatter:
             code = "duplicate_customer_hidden"  # no place to name: the reader may not see it
         if isinstance(exc, errors.RateLimited):
             code = "dedup_rate_limited"
-        if code == "capacity_full" and "capacity" not in exc.details:
-            code = "capacity_full_everyone"  # a distribution: several users, no one count to name
         if code not in ERROR_TEXTS:
             return exc.message
         params = {k: v for k, v in exc.details.items() if isinstance(v, str | int)}
         if code == "reclaim_protected":
+            code = "reclaim_protected_from_other" if "previous_owner" in exc.details else code
             params["until"] = self.dt(datetime.fromisoformat(str(exc.details["until"])))
         if code == "duplicate_customer":
             params["where"] = str(exc.details["existing"]["where"])

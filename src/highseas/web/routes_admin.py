@@ -9,15 +9,14 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
-from highseas import clock
 from highseas.api.deps import IdPath
 from highseas.auth.permissions import Action, ensure
-from highseas.auth.service import revoke_all_tokens
 from highseas.org import service as org
 from highseas.org.models import Role
 from highseas.org.queries import department_tree
-from highseas.ownership.service import deactivate_user
-from highseas.ownership.sweep import SweepReport, sweep
+from highseas.ownership import sweep as recycling
+from highseas.ownership.deactivation import deactivate_user
+from highseas.ownership.sweep import SweepReport
 from highseas.web.actions import act, unconfirmed
 from highseas.web.context import CsrfChecked, Page, SignedIn
 from highseas.web.format import ROLES
@@ -126,11 +125,8 @@ def deactivate(
     transfer_to: Annotated[str, Form()] = "",
     confirm: Annotated[str | None, Form()] = None,
 ) -> Response:
-    page = admin(page)
-
     def leave() -> None:
-        leaving = deactivate_user(page.session, page.me, user_id, optional_int(transfer_to, "transfer_to", 1))
-        revoke_all_tokens(page.session, leaving.id)
+        deactivate_user(page.session, page.me, user_id, optional_int(transfer_to, "transfer_to", 1))
 
     return unconfirmed(page, "/admin/org", confirm) or act(
         page, "/admin/org", page.gettext("User deactivated; their customers were handed over."), leave
@@ -197,9 +193,6 @@ def run_sweep(
     dry_run = intent != "run"
     if not dry_run and (refused := unconfirmed(page, "/admin/sweep", confirm)):
         return refused
-    report = sweep(page.session, clock.now(), dry_run=dry_run)
-    if dry_run:
-        page.session.rollback()
-    else:
-        page.session.commit()
+    report = recycling.run_sweep(page.session, page.me, dry_run=dry_run)
+    page.session.commit()
     return _render_sweep(page, report)

@@ -17,6 +17,7 @@ from highseas.customers.presenting import Presenter
 from highseas.customers.queries import count_locked, count_owned
 from highseas.customers.search import CustomerQuery, View, owned_by_due, search_customers
 from highseas.org.models import Role, User
+from highseas.ownership import gate
 from highseas.ownership import service as ownership
 from highseas.pools.models import Pool
 from highseas.pools.queries import get_pool, member_pool_ids, visible_pool_ids
@@ -48,9 +49,9 @@ def mine(page: SignedIn, cursor: str | None = None) -> Response:
         next_url=f"/mine?{urlencode({'cursor': next_cursor})}" if next_cursor else None,
         first_page=cursor is None,
         owned=count_owned(session, me.id, page.settings),
-        capacity=ownership.capacity_of(me, page.settings),
+        capacity=gate.capacity_of(me, page.settings),
         locked=count_locked(session, me.id),
-        lock_cap=ownership.lock_cap_of(me, page.settings),
+        lock_cap=gate.lock_cap_of(me, page.settings),
         followup_kinds=FOLLOWUP_KINDS,
     )
 

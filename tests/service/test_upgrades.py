@@ -1,5 +1,6 @@
-"""Upgrading a database of revision 0006 that holds audit and login rows: every row stays, and the
-index the login limits ask (audit_event by username) exists. On SQLite and PostgreSQL."""
+"""Upgrading a populated database of revision 0006 to this version's revisions (0007: public custom
+fields per pool and the per-user audit index; 0008: audit_event by username, which the login
+limits ask) keeps every row, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, insert, inspect, select, text
+from sqlalchemy import Engine, func, insert, inspect, select, text
+from sqlalchemy.orm import Session
 
 from highseas.auth.models import AuditEvent, LoginFailure
 from highseas.db import make_engine
-from highseas.schema import alembic_config
+from highseas.pools.models import Pool
+from highseas.schema import alembic_config, migrate
 from tests.conftest import PG_REQUIRED, PG_URL, START
 
 SCHEMA = "migration_check"
@@ -82,3 +85,31 @@ def test_upgrading_from_0006_keeps_every_audit_and_login_row(empty_database: Eng
         index["name"]: index["column_names"] for index in inspect(empty_database).get_indexes("audit_event")
     }
     assert indexes["ix_audit_event_username_at"] == ["username", "at"]
+
+
+def test_upgrading_from_0006_keeps_every_pool_and_gives_it_no_public_fields(empty_database: Engine) -> None:
+    engine = empty_database
+    command.upgrade(alembic_config(engine), "0006")
+    with engine.begin() as connection:
+        for n in range(3):
+            connection.execute(
+                text(
+                    "INSERT INTO pool (name, hide_contact, reclaim_protection_days, created_at) "
+                    "VALUES (:name, :hide, 0, 0)"
+                ),
+                {"name": f"pool {n}", "hide": n == 0},
+            )
+            connection.execute(
+                text("INSERT INTO audit_event (kind, detail, at) VALUES ('login', '{}', :at)"), {"at": n}
+            )
+    migrate(engine)
+    with Session(engine) as session:
+        pools = session.scalars(select(Pool).order_by(Pool.id))
+        assert [(p.name, p.hide_contact, p.public_custom_fields) for p in pools] == [
+            ("pool 0", True, []),
+            ("pool 1", False, []),
+            ("pool 2", False, []),
+        ]
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 3
+    indexes = {index["name"] for index in inspect(engine).get_indexes("audit_event")}
+    assert "ix_audit_event_actor_at" in indexes
