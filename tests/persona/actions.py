@@ -85,6 +85,10 @@ def api_reset_password(world: World, who: str, target: Target) -> Response:
     return world.api(who, "PATCH", f"/users/{target['user']}", json={"password": NEW_PASSWORD})
 
 
+def web_reset_password(world: World, who: str, target: Target) -> Response:
+    return world.submit(who, f"/admin/users/{target['user']}/password", {"new_password": NEW_PASSWORD})
+
+
 def api_deactivate(world: World, who: str, target: Target) -> Response:
     return world.api(who, "POST", f"/users/{target['user']}/deactivate", json={"transfer_to": None})
 
@@ -291,7 +295,7 @@ ACTIONS: dict[str, Action] = {
     "create_user": Action(nothing, api_create_user, web_create_user),
     "edit_user_capacity": Action(a_user, api_edit_user, web_edit_user),
     "change_own_password": Action(fresh_password, api_change_own_password, web_change_own_password),
-    "reset_password": Action(a_user, api_reset_password, None),
+    "reset_password": Action(a_user, api_reset_password, web_reset_password),
     "deactivate_user": Action(a_user, api_deactivate, web_deactivate),
     "company_settings": Action(nothing, api_settings, web_settings),
     "create_pool": Action(nothing, api_create_pool, web_create_pool),

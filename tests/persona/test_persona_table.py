@@ -89,7 +89,7 @@ export_peer_managers    ok          not_found   not_found   not_found   not_foun
 #     for them (as for anyone naming a user they cannot see), even where the customer is visible.
 #   export_pool: P; export_rep: rep's customers; company_settings: the settings as they are.
 #   create_customer: an owned customer of the default pool, of which everyone is a member.
-# The web has no form for reset_password, edit_rule, delete_customer and restore_customer: those
+# The web has no form for edit_rule, delete_customer and restore_customer: those
 # rows are checked on the API alone.
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from highseas import clock, errors
+from highseas.auth.models import AuditEvent
 from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer, Deal, Stage
 from highseas.customers.service import (
@@ -192,3 +193,21 @@ def test_same_company_in_another_legal_form_is_a_duplicate(org: Org) -> None:
         org.run(create_customer, org.other_rep, CustomerInput(name="李总", company="中国平安集团有限公司"))
     assert refused.value.details["customer_id"] == first.id
     assert refused.value.details["key"] == "company"
+
+
+def test_an_edit_a_deletion_and_a_restore_are_audited_with_who_and_what_changed(org: Org) -> None:
+    customer = org.run(create_customer, org.rep, CustomerInput(name="甲公司", grade="C", tags=["展会"]))
+    org.run(update_customer, org.rep, customer.id, {"grade": "B", "name": "甲公司"})
+    org.run(soft_delete, org.admin, customer.id)
+    org.run(restore, org.admin, customer.id)
+    with org.session() as s:
+        rows = s.execute(
+            select(AuditEvent.kind, AuditEvent.actor_id, AuditEvent.detail)
+            .where(AuditEvent.kind.startswith("customer_"))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("customer_updated", org.rep.id, {"customer_id": customer.id, "changes": {"grade": ["C", "B"]}}),
+        ("customer_deleted", org.admin.id, {"customer_id": customer.id}),
+        ("customer_restored", org.admin.id, {"customer_id": customer.id}),
+    ]

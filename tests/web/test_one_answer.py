@@ -168,3 +168,28 @@ def test_changing_ones_own_password_needs_the_current_one_on_both_edges(edges: E
     form = {"current": NEW_PASSWORD, "new": "another fine passphrase", "repeat": "another fine passphrase"}
     changed = page.submit("/account", "/account/password", form)
     assert ("success", "Password changed. Other sessions are logged out.") in flashes(changed.text)
+
+
+def test_an_admin_resets_a_password_on_either_edge_without_the_current_one_and_ends_its_sessions(
+    edges: Edges,
+) -> None:
+    org = edges.org
+    rep_page = edges.site.as_("rep")
+    assert rep_page.get("/mine").status_code == 200
+    assert edges.api.rep.get("/me").status_code == 200
+    admin = edges.site.as_("admin")
+    reset = admin.submit("/admin/org", f"/admin/users/{org.rep.id}/password", {"new_password": NEW_PASSWORD})
+    assert ("success", "Password reset; their sessions have ended.") in flashes(reset.text)
+    assert rep_page.get("/mine", follow_redirects=False).status_code in (302, 303)  # logged out
+    assert edges.api.rep.get("/me").status_code == 401
+    login = {"username": "rep", "password": NEW_PASSWORD}
+    assert edges.api.client.post("/api/v1/auth/token", json=login).status_code == 200
+
+    again = edges.api.admin.patch(f"/users/{org.rep.id}", {"password": "yet another passphrase"})
+    assert again.status_code == 200
+    manager = edges.site.as_("east_manager")
+    refused = manager.submit("/admin/org", f"/admin/users/{org.rep.id}/password", {"new_password": "x" * 12})
+    assert refused.status_code == 403
+    with org.session() as s:
+        resets = s.scalars(select(AuditEvent.actor_id).where(AuditEvent.kind == "password_reset"))
+        assert list(resets) == [org.admin.id, org.admin.id]

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, OneThread, bearer_token, client_address, engine_of
 from highseas.auth import service
-from highseas.auth.audit import audit
 from highseas.auth.schemas import TokenIn, TokenOut
 from highseas.db import session_scope
 
@@ -30,6 +29,5 @@ def login(body: TokenIn, request: Request) -> TokenOut:
 
 @router.post("/logout", status_code=204)
 def logout(user: CurrentUser, session: Db, token: Annotated[str, Depends(bearer_token)]) -> Response:
-    service.revoke_token(session, token)
-    audit(session, "logout", actor_id=user.id, username=user.username)
+    service.log_out(session, token)
     return Response(status_code=204)

@@ -97,6 +97,17 @@ def revoke_token(session: Session, token: str) -> None:
     )
 
 
+def log_out(session: Session, token: str) -> None:
+    """End the session of ``token`` (an unknown or revoked one is already over) and record whose."""
+    try:
+        user: User | None = user_for_token(session, token)
+    except errors.Unauthenticated:
+        user = None
+    revoke_token(session, token)
+    if user is not None:
+        audit(session, "logout", actor_id=user.id, username=user.username)
+
+
 def revoke_all_tokens(session: Session, user_id: int) -> None:
     session.execute(
         update(AuthToken)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
+from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, can, ensure
 from highseas.customers.contacts import (
     company_key,
@@ -239,9 +240,14 @@ def update_customer(session: Session, actor: User, customer_id: int, changes: di
     changed_keys = [key for key in DEDUP_KEYS if values.get(key) != getattr(customer, key)]
     ensure_not_duplicate(session, actor, values, exclude_id=customer.id, held=changed_keys)
     grade_changed = values["grade"] != customer.grade
+    changed = {
+        name: [getattr(customer, name), new] for name, new in values.items() if getattr(customer, name) != new
+    }
     for name, value in values.items():
         setattr(customer, name, value)
     customer.updated_at = clock.now()
+    if changed:
+        audit(session, "customer_updated", actor_id=actor.id, customer_id=customer.id, changes=changed)
     if grade_changed:
         refresh_due(session, customer)
     session.flush()
@@ -327,6 +333,7 @@ def soft_delete(session: Session, actor: User, customer_id: int) -> None:
     customer.deleted_at = clock.now()
     refresh_due(session, customer)
     session.flush()
+    audit(session, "customer_deleted", actor_id=actor.id, customer_id=customer.id)
 
 
 def restore(session: Session, actor: User, customer_id: int) -> Customer:
@@ -346,4 +353,5 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
     customer.updated_at = clock.now()
     refresh_due(session, customer)
     session.flush()
+    audit(session, "customer_restored", actor_id=actor.id, customer_id=customer.id)
     return customer

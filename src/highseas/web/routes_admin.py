@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from highseas.api.deps import IdPath
-from highseas.auth.permissions import Action, ensure
+from highseas.auth.permissions import Action, ensure, visible_user
 from highseas.org import service as org
 from highseas.org.models import Role
 from highseas.org.queries import department_tree
@@ -116,6 +116,19 @@ def update_user(
         org.update_user(page.session, page.me, user_id, changes)
 
     return act(page, "/admin/org", page.gettext("User saved."), change)
+
+
+@router.post("/users/{user_id}/password", dependencies=[CsrfChecked])
+def reset_password(
+    user_id: IdPath, page: SignedIn, new_password: Annotated[str, Form(max_length=200)]
+) -> Response:
+    """An admin sets another user's password: no current password, and their sessions end."""
+
+    def reset() -> None:
+        target = visible_user(page.session, page.me, user_id)
+        org.set_password(page.session, page.me, target, new_password, None)
+
+    return act(page, "/admin/org", page.gettext("Password reset; their sessions have ended."), reset)
 
 
 @router.post("/users/{user_id}/deactivate", dependencies=[CsrfChecked])

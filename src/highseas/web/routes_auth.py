@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from highseas import errors
 from highseas.api.deps import client_address
 from highseas.auth import service
-from highseas.auth.audit import audit
 from highseas.auth.throttle import TooManyAttempts
 from highseas.org.service import set_password
 from highseas.refusals import audit_refusal
@@ -63,13 +62,7 @@ def login(
 def logout(page: Anonymous) -> Response:
     token = page.request.cookies.get(SESSION_COOKIE)
     if token:
-        try:
-            user = service.user_for_token(page.session, token)
-        except errors.Unauthenticated:
-            user = None
-        service.revoke_token(page.session, token)
-        if user is not None:
-            audit(page.session, "logout", actor_id=user.id, username=user.username)
+        service.log_out(page.session, token)
     response = page.redirect("/login", page.done(page.gettext("You are logged out.")))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
