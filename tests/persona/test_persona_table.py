@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from highseas import clock
+from highseas.app import create_app
 from tests.conftest import PASSWORD, START, build_org
-from tests.http.conftest import create_app  # the app factory the HTTP fixtures use, wherever it lives
 from tests.persona.actions import ACTIONS
 from tests.persona.edges import PERSONAS, World, api_answer, web_answer
 
