@@ -131,7 +131,10 @@ def test_upgrading_from_0008_keeps_every_import_batch_under_the_empty_mapping(em
             {"yes": True},
         )
         connection.execute(
-            text("INSERT INTO pool (name, hide_contact, reclaim_protection_days, created_at) VALUES ('展会', :no, 0, 0)"),
+            text(
+                "INSERT INTO pool (name, hide_contact, reclaim_protection_days, created_at) "
+                "VALUES ('展会', :no, 0, 0)"
+            ),
             {"no": False},
         )
         for n in range(3):
@@ -149,5 +152,7 @@ def test_upgrading_from_0008_keeps_every_import_batch_under_the_empty_mapping(em
         assert [(b.file_name, b.file_sha256, b.rows, b.mapping_sha256) for b in batches] == [
             (f"展会线索{n}.xlsx", f"{n:064x}", 2, mapping_sha256(header_rules())) for n in range(3)
         ]
-    constraints = {u["name"]: u["column_names"] for u in inspect(engine).get_unique_constraints("import_batch")}
+    constraints = {
+        u["name"]: u["column_names"] for u in inspect(engine).get_unique_constraints("import_batch")
+    }
     assert constraints == {"uq_import_batch_pool_file_mapping": ["pool_id", "file_sha256", "mapping_sha256"]}
