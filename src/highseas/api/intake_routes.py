@@ -138,7 +138,7 @@ def preview_import(
 
 
 @router.get("/imports/template", response_class=StreamingResponse)
-def import_template(user: CurrentUser, lang: ExportLang) -> StreamingResponse:
+def import_template(user: CurrentUser, session: ReadDb, lang: ExportLang) -> StreamingResponse:
     """An XLSX file to fill in and import: the headers an import recognises, an example row and a
     sheet explaining each column."""
     return download(lambda out: write_template(out, lang), template_file_name(lang), XLSX)
