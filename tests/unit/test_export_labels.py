@@ -28,6 +28,21 @@ def test_every_export_header_reads_back_as_its_field_or_is_ignored(lang: Lang) -
     }
 
 
+def test_the_headers_of_exports_before_the_labels_read_back_too() -> None:
+    older = (
+        "id,name,company,phone,email,wechat,credit_code,grade,stage,region,industry,source,tags,"
+        "pool,owner,created_at"
+    )
+    rules = header_rules()
+    assert [rules.field_of(header) for header in older.split(",")] == [
+        IGNORE,
+        *("name", "company", "phone", "email", "wechat", "credit_code", "grade"),
+        IGNORE,
+        *("region", "industry", "source", "tags"),
+        *(IGNORE, IGNORE, IGNORE),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "name"),
     [

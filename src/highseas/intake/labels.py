@@ -72,11 +72,12 @@ SHEET_NAME_LENGTH = 31
 
 
 def export_header_aliases() -> dict[str, tuple[str, ...]]:
-    """The headers of our exports, both languages, by the import field (or ``"ignore"``) each
-    reads back as."""
+    """The headers of our exports, both languages and the column keys that exports before these
+    labels used as headers, by the import field (or ``"ignore"``) each reads back as."""
     aliases: dict[str, tuple[str, ...]] = {}
     for column in EXPORT_COLUMNS:
-        aliases[column.imported_as] = (*aliases.get(column.imported_as, ()), column.zh, column.en)
+        labels = (column.zh, column.en, column.key)
+        aliases[column.imported_as] = (*aliases.get(column.imported_as, ()), *labels)
     return aliases
 
 
