@@ -12,9 +12,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -80,3 +82,20 @@ def percentile(values: list[float], q: int) -> float:
 def peak_mb() -> float:
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return maxrss / 1024 / 1024 if sys.platform == "darwin" else maxrss / 1024
+
+
+def cached_file(name: str, build: Callable[[Path], None]) -> Path:
+    """``name`` under the system's temporary directory, built by ``build`` the first time: a
+    generated input that costs minutes to write is kept for the next run. Written under another
+    name and renamed, so that a run killed half-way leaves no partial file behind."""
+    path = Path(tempfile.gettempdir()) / name
+    if path.exists():
+        log(f"reusing {path}")
+        return path
+    partial = path.with_name(f"{name}.{os.getpid()}.partial")
+    try:
+        build(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

@@ -22,6 +22,7 @@ from highseas.intake.export import ExportFormat, export_owned, export_pool
 from highseas.intake.importer import import_file
 from highseas.intake.mapping import parse_mapping
 from highseas.intake.report import write_report
+from highseas.languages import Lang
 from highseas.org.models import Role, User
 from highseas.org.service import create_user
 from highseas.ownership.sweep import SweepReport, run_sweep
@@ -298,6 +299,7 @@ def export_command(
     pool: Annotated[str | None, typer.Option(help="Export this pool's unowned customers")] = None,
     owner: Annotated[str | None, typer.Option(help="Export the customers this username owns")] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx")] = ExportFormat.CSV,
+    lang: Annotated[Lang, typer.Option(help="zh or en: the headers' and the values' language")] = Lang.ZH,
     user: UserOption = None,
 ) -> None:
     """Export a pool's or a user's customers as the acting user may see them; audited."""
@@ -309,9 +311,9 @@ def export_command(
         with session_scope(engine) as session, output.open("wb") as out:
             actor = _active_user(session, user)
             if pool is not None:
-                rows = export_pool(session, actor, _pool_named(session, pool).id, out, fmt)
+                rows = export_pool(session, actor, _pool_named(session, pool).id, out, fmt, lang)
             else:
-                rows = export_owned(session, actor, _active_user(session, owner).id, out, fmt)
+                rows = export_owned(session, actor, _active_user(session, owner).id, out, fmt, lang)
     except errors.DomainError as error:
         output.unlink(missing_ok=True)
         raise _fail(error) from None

@@ -14,10 +14,8 @@ from highseas.intake.export import ExportFormat
 
 SPOOL_BYTES = 1 << 20
 CSV = "text/csv; charset=utf-8"
-MEDIA_TYPES = {
-    ExportFormat.CSV: CSV,
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {ExportFormat.CSV: CSV, ExportFormat.XLSX: XLSX}
 
 
 def download(fill: Callable[[IO[bytes]], object], file_name: str, media_type: str) -> StreamingResponse:

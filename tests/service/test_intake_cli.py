@@ -42,7 +42,8 @@ def test_import_distribute_and_export_from_the_command_line(cli_org: Org, tmp_pa
             ["3", "号码", "duplicate"],
             ["6", "号码", "invalid"],
         ]
-    again = runner.invoke(app, ["import", str(leads), "--pool", "Company", "--mapping", "客户=name"])
+    same_mapping = ["--mapping", "号码=phone", "--mapping", "客户=name"]
+    again = runner.invoke(app, ["import", str(leads), "--pool", "Company", *same_mapping])
     assert again.exit_code == 0 and "nothing imported" in again.output
 
     handed = runner.invoke(
@@ -72,6 +73,9 @@ def test_import_distribute_and_export_from_the_command_line(cli_org: Org, tmp_pa
     )
     assert exported.exit_code == 0 and "1 customers written" in exported.output
     assert (tmp_path / "mine.xlsx").stat().st_size > 0
+    in_english = runner.invoke(app, ["export", "mine.csv", "--owner", "rep", "--lang", "en", "--user", "rep"])
+    assert in_english.exit_code == 0, in_english.output
+    assert (tmp_path / "mine.csv").read_text(encoding="utf-8-sig").startswith("ID,Name,Company,Phone,")
     refused = runner.invoke(app, ["export", "theirs.csv", "--owner", "rep", "--user", "west_rep"])
     assert refused.exit_code == 1 and "not_found" in refused.output
     assert not (tmp_path / "theirs.csv").exists()

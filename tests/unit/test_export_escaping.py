@@ -9,7 +9,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from highseas.intake.export import COLUMNS, ExportFormat, write_spreadsheet
+from highseas.intake.export import ExportFormat, write_spreadsheet
+from highseas.intake.labels import EXPORT_COLUMNS
+
+HEADER = [column.en for column in EXPORT_COLUMNS]
 
 # (cell as stored, whether a spreadsheet could run it)
 CELLS = [
@@ -37,9 +40,9 @@ CELLS = [
 
 
 def _one_row_per_cell(fmt: ExportFormat) -> bytes:
-    rows = ([value, *[None] * (len(COLUMNS) - 1)] for value, _ in CELLS)
+    rows = ([value, *[None] * (len(HEADER) - 1)] for value, _ in CELLS)
     out = io.BytesIO()
-    assert write_spreadsheet(rows, out, fmt) == len(CELLS)
+    assert write_spreadsheet(rows, out, fmt, HEADER) == len(CELLS)
     return out.getvalue()
 
 

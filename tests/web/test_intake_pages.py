@@ -254,12 +254,12 @@ def test_a_rep_exports_their_own_customers_and_not_a_pool(site: Site) -> None:
     assert rep.get(f"/export/pools/{hidden.id}?format=xlsx").status_code == 403
     assert f'href="/export/users/{org.rep.id}?format=xlsx"' in rep.get("/mine").text
     mine = _csv(rep.get(f"/export/users/{org.rep.id}?format=csv"))
-    assert [(r["name"], r["phone"]) for r in mine] == [("我的客户", "13700137000")]
+    assert [(r["Name"], r["Phone"]) for r in mine] == [("我的客户", "13700137000")]
     assert rep.get(f"/export/users/{org.other_rep.id}?format=csv").status_code == 404
     admin = site.as_("admin")
     assert f'href="/export/pools/{hidden.id}?format=xlsx"' in admin.get(f"/pool?pool={hidden.id}").text
     admin_rows = _csv(admin.get(f"/export/pools/{hidden.id}?format=csv"))
-    assert [r["phone"] for r in admin_rows] == ["13912345678"]
+    assert [r["Phone"] for r in admin_rows] == ["13912345678"]
     sheet = load_workbook(io.BytesIO(admin.get(f"/export/pools/{hidden.id}?format=xlsx").content)).active
     assert sheet is not None
     assert "13912345678" in {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
@@ -268,8 +268,8 @@ def test_a_rep_exports_their_own_customers_and_not_a_pool(site: Site) -> None:
 def test_a_manager_exports_a_reps_customers_from_the_team_page(site: Site) -> None:
     org = site.org
     org.run(create_customer, org.rep, CustomerInput(name="张伟的客户"))
-    manager = site.as_("east_manager")
+    manager = site.as_("east_manager", "zh")
     assert f'href="/export/users/{org.rep.id}?format=csv"' in manager.get("/team").text
     rows = _csv(manager.get(f"/export/users/{org.rep.id}?format=csv"))
-    assert [r["name"] for r in rows] == ["张伟的客户"]
+    assert [(r["姓名"], r["负责人"], r["客户阶段"]) for r in rows] == [("张伟的客户", "张伟", "线索")]
     assert site.as_("west_manager").get(f"/export/users/{org.rep.id}?format=csv").status_code == 404

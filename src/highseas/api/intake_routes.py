@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from highseas import errors
 from highseas.api.deps import CurrentUser, Db, IdPath, OneThread, ReadDb
-from highseas.downloads import CSV, MEDIA_TYPES, download
+from highseas.downloads import CSV, MEDIA_TYPES, XLSX, download
 from highseas.intake import importer
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.export import ExportFormat, export_owned, export_pool
@@ -33,9 +33,21 @@ from highseas.intake.schemas import (
     SkippedOut,
 )
 from highseas.intake.similar import possible_duplicates_of
+from highseas.intake.template import template_file_name, write_template
+from highseas.languages import Lang, negotiate
 
 router = APIRouter(tags=["intake"], route_class=OneThread)
 FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
+
+
+def _language(
+    request: Request,
+    lang: Annotated[Lang | None, Query(description="zh or en; by default from Accept-Language")] = None,
+) -> Lang:
+    return lang or negotiate(request.headers.get("accept-language"))
+
+
+ExportLang = Annotated[Lang, Depends(_language)]
 
 
 def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut:
@@ -125,6 +137,13 @@ def preview_import(
     )
 
 
+@router.get("/imports/template", response_class=StreamingResponse)
+def import_template(user: CurrentUser, session: ReadDb, lang: ExportLang) -> StreamingResponse:
+    """An XLSX file to fill in and import: the headers an import recognises, an example row and a
+    sheet explaining each column."""
+    return download(lambda out: write_template(out, lang), template_file_name(lang), XLSX)
+
+
 @router.get("/imports/{batch_id}")
 def get_import(batch_id: IdPath, user: CurrentUser, session: ReadDb) -> ImportOut:
     return _import_out(get_batch(session, user, batch_id))
@@ -169,21 +188,26 @@ def distribute_customers(
 
 @router.get("/pools/{pool_id}/export", response_class=StreamingResponse)
 def export_pool_customers(
-    pool_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
+    pool_id: IdPath, user: CurrentUser, session: Db, lang: ExportLang, fmt: FormatQuery = ExportFormat.CSV
 ) -> StreamingResponse:
-    """The pool's unowned customers; contact details the caller may not see are left empty."""
+    """The pool's unowned customers, custom fields included, headers and values in the caller's
+    language; contact details the caller may not see are left empty."""
     return download(
-        lambda out: export_pool(session, user, pool_id, out, fmt), f"pool-{pool_id}.{fmt}", MEDIA_TYPES[fmt]
+        lambda out: export_pool(session, user, pool_id, out, fmt, lang),
+        f"pool-{pool_id}.{fmt}",
+        MEDIA_TYPES[fmt],
     )
 
 
 @router.get("/users/{user_id}/export", response_class=StreamingResponse)
 def export_user_customers(
-    user_id: IdPath, user: CurrentUser, session: Db, fmt: FormatQuery = ExportFormat.CSV
+    user_id: IdPath, user: CurrentUser, session: Db, lang: ExportLang, fmt: FormatQuery = ExportFormat.CSV
 ) -> StreamingResponse:
     """The customers a user owns: for that user, their managers and admins."""
     return download(
-        lambda out: export_owned(session, user, user_id, out, fmt), f"user-{user_id}.{fmt}", MEDIA_TYPES[fmt]
+        lambda out: export_owned(session, user, user_id, out, fmt, lang),
+        f"user-{user_id}.{fmt}",
+        MEDIA_TYPES[fmt],
     )
 
 

@@ -1,8 +1,9 @@
 """Exporting a pool's or a user's customers to CSV or XLSX, as the exporting user may see them.
 
-The rows are those :func:`~highseas.auth.permissions.visible_customers_clause` lets the actor see; contact
-details hidden from them (an unowned customer of a pool that hides contacts) are left empty; and
-every export is written to the audit trail: who, what, how many rows.
+The rows are those :func:`~highseas.auth.permissions.visible_customers_clause` lets the actor see,
+read by :class:`~highseas.intake.export_rows.CustomerSheet`; every export is written to the audit
+trail: who, what, how many rows. The file streams: CSV row by row, XLSX through openpyxl's
+write-only workbook. No cell can run as a formula in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -11,51 +12,22 @@ import csv
 import enum
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, TypeGuard
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from highseas import errors
 from highseas.auth.audit import audit
-from highseas.auth.permissions import (
-    Action,
-    can,
-    contact_hidden_pool_ids,
-    contacts_shown,
-    ensure,
-    visible_customers_clause,
-    visible_pool,
-)
+from highseas.auth.permissions import Action, can, ensure, visible_pool
 from highseas.customers.models import Customer
+from highseas.intake.export_rows import CustomerSheet
+from highseas.intake.labels import owned_sheet_name, pool_sheet_name, sheet_name
+from highseas.languages import Lang
 from highseas.org.models import User
-from highseas.pools.models import Pool
-from highseas.pools.queries import viewer_parameters
-
-# The import reads these headers back as the same fields (the others become custom fields).
-COLUMNS = (
-    "id",
-    "name",
-    "company",
-    "phone",
-    "email",
-    "wechat",
-    "credit_code",
-    "grade",
-    "stage",
-    "region",
-    "industry",
-    "source",
-    "tags",
-    "pool",
-    "owner",
-    "created_at",
-)
-
 
 # A spreadsheet runs a cell that starts with one of these, and some (LibreOffice, Excel's CSV
 # import) skip leading spaces and line breaks first; a tab or carriage return starts a new field.
@@ -68,41 +40,6 @@ _PHONE_LIKE = re.compile(r"^\s*\+?\d[\d\s()\-]*$")
 class ExportFormat(enum.StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
-
-
-def _rows(session: Session, actor: User, where: ColumnElement[bool]) -> Iterator[list[Any]]:
-    hidden = contact_hidden_pool_ids(session, actor)
-    pools: dict[int, str] = {pool_id: name for pool_id, name in session.execute(select(Pool.id, Pool.name))}
-    owner_names: dict[int, str] = {}
-    query = (
-        select(Customer)
-        .where(where, Customer.deleted_at.is_(None), visible_customers_clause(actor.role))
-        .order_by(Customer.id)
-        .execution_options(yield_per=2000)
-    )
-    for c in session.scalars(query, viewer_parameters(session, actor)):
-        shown = contacts_shown(c.owner_id, c.pool_id, hidden)
-        if c.owner_id is not None and c.owner_id not in owner_names:
-            owner = session.get(User, c.owner_id)
-            owner_names[c.owner_id] = (owner.name or owner.username) if owner else ""
-        yield [
-            c.id,
-            c.name,
-            c.company,
-            c.phone if shown else None,
-            c.email if shown else None,
-            c.wechat if shown else None,
-            c.credit_code,
-            c.grade,
-            c.stage.value,
-            c.region,
-            c.industry,
-            c.source,
-            ",".join(c.tags or []),
-            pools.get(c.pool_id),
-            owner_names.get(c.owner_id) if c.owner_id is not None else None,
-            c.created_at.isoformat(),
-        ]
 
 
 @contextmanager
@@ -126,21 +63,24 @@ def csv_safe(value: object) -> object:
     return "'" + value if formula_like(value) else value
 
 
-def write_spreadsheet(rows: Iterator[list[Any]], out: IO[bytes], fmt: ExportFormat) -> int:
-    """Write the header and the rows, every formula-like cell kept as text; returns the row count."""
+def write_spreadsheet(
+    rows: Iterable[list[Any]], out: IO[bytes], fmt: ExportFormat, header: list[str], sheet: str = "Sheet1"
+) -> int:
+    """Write the header and the rows, every formula-like cell kept as text; returns the row count.
+    An XLSX file has the one sheet, named ``sheet``."""
     count = 0
     if fmt is ExportFormat.CSV:
         with csv_writer(out) as writer:
-            writer.writerow(COLUMNS)
+            writer.writerow([csv_safe(cell) for cell in header])
             for row in rows:
                 writer.writerow([csv_safe(value) for value in row])
                 count += 1
         return count
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("customers")
-    sheet.append(list(COLUMNS))
+    worksheet = book.create_sheet(sheet_name(sheet))
+    worksheet.append([_text_cell(worksheet, cell) for cell in header])
     for row in rows:
-        sheet.append([_text_cell(sheet, value) for value in row])
+        worksheet.append([_text_cell(worksheet, value) for value in row])
         count += 1
     book.save(out)
     return count
@@ -158,23 +98,30 @@ def _text_cell(sheet: Any, value: object) -> object:
     return cell
 
 
-def export_pool(session: Session, actor: User, pool_id: int, out: IO[bytes], fmt: ExportFormat) -> int:
+def export_pool(
+    session: Session, actor: User, pool_id: int, out: IO[bytes], fmt: ExportFormat, lang: Lang = Lang.ZH
+) -> int:
     """The unowned customers of a pool the actor may see; returns the number of rows."""
     pool = visible_pool(session, actor, pool_id)
     ensure(
         session, actor, Action.EXPORT, pool, doing="export this pool: only an admin or its pool admins may"
     )
     where = (Customer.pool_id == pool.id) & Customer.owner_id.is_(None)
-    count = write_spreadsheet(_rows(session, actor, where), out, fmt)
+    export = CustomerSheet(session, actor, where, lang)
+    count = write_spreadsheet(export.rows(), out, fmt, export.header(), pool_sheet_name(pool.name, lang))
     audit(session, "export", actor_id=actor.id, pool_id=pool.id, format=fmt.value, rows=count)
     return count
 
 
-def export_owned(session: Session, actor: User, user_id: int, out: IO[bytes], fmt: ExportFormat) -> int:
+def export_owned(
+    session: Session, actor: User, user_id: int, out: IO[bytes], fmt: ExportFormat, lang: Lang = Lang.ZH
+) -> int:
     """The customers a user owns, for that user or whoever may see them (their managers, admins)."""
     owner = session.get(User, user_id)
     if owner is None or not can(session, actor, Action.VIEW, owner):
         raise errors.NotFound(f"no user {user_id}")
-    count = write_spreadsheet(_rows(session, actor, Customer.owner_id == owner.id), out, fmt)
+    export = CustomerSheet(session, actor, Customer.owner_id == owner.id, lang)
+    sheet = owned_sheet_name(owner.name or owner.username, lang)
+    count = write_spreadsheet(export.rows(), out, fmt, export.header(), sheet)
     audit(session, "export", actor_id=actor.id, owner_id=owner.id, format=fmt.value, rows=count)
     return count

@@ -1,7 +1,8 @@
 """Importing a CSV or XLSX file of leads into a pool, in the caller's one transaction.
 
-1. The file's SHA-256 and the pool are the import's key: a file already imported into that pool
-   returns its earlier batch and imports nothing.
+1. The pool, the file's SHA-256 and the SHA-256 of the effective column mapping are the import's
+   key: a file already imported into that pool with that mapping returns its earlier batch and
+   imports nothing; a corrected mapping reads the file again.
 2. Rows stream from the file through :class:`~highseas.intake.rows.RowCleaner` (the same checks
    and dedup keys as creating a customer): clean rows go to a staging table in bulk, bad rows to
    the report, each with its row number, column and reason.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from highseas.customers.dedup import KEY_KINDS
 from highseas.customers.service import hold_all_dedup_keys
 from highseas.db import table_of
 from highseas.intake import staging
-from highseas.intake.mapping import header_rules
+from highseas.intake.mapping import HeaderRules, header_rules
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.reader import CHUNK, Table, read_table
 from highseas.intake.rows import RowCleaner
@@ -58,6 +60,16 @@ def file_sha256(path: Path) -> str:
         while chunk := file.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def mapping_sha256(rules: HeaderRules) -> str:
+    """The SHA-256 of the mapping as it acts: the overrides by header key, less those that restate
+    a default, as canonical JSON. The default mapping (``{}``) hashes as the batches did before
+    the mapping was part of the key."""
+    defaults = header_rules()
+    effective = {key: field for key, field in rules.explicit.items() if defaults.field_of(key) != field}
+    canonical = json.dumps(effective, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class _Report:
@@ -135,8 +147,13 @@ def import_file(
     pool = importable_pool(session, actor, pool_id)
     rules = header_rules(mapping)
     digest = file_sha256(path)
+    mapping_digest = mapping_sha256(rules)
     earlier = session.scalars(
-        select(ImportBatch).where(ImportBatch.pool_id == pool.id, ImportBatch.file_sha256 == digest)
+        select(ImportBatch).where(
+            ImportBatch.pool_id == pool.id,
+            ImportBatch.file_sha256 == digest,
+            ImportBatch.mapping_sha256 == mapping_digest,
+        )
     ).first()
     if earlier is not None:
         return ImportResult(earlier, already_imported=True)
@@ -148,6 +165,7 @@ def import_file(
         actor_id=actor.id,
         file_name=(file_name or path.name)[:255],
         file_sha256=digest,
+        mapping_sha256=mapping_digest,
         created_at=now,
     )
     session.add(batch)

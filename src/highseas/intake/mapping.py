@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from highseas import errors
+from highseas.intake.labels import export_header_aliases
 
 FIELDS = (
     "name",
@@ -150,3 +151,9 @@ def header_rules(mapping: dict[str, str] | None = None) -> HeaderRules:
                 "mapping", f"{header!r}={field!r}: the field must be one of {', '.join(allowed)}"
             )
     return HeaderRules({header_key(header): field for header, field in (mapping or {}).items()})
+
+
+# The headers of our own exports, in both languages, read back as what they export (labels.py).
+_FIELD_OF_ALIAS.update(
+    {header_key(label): field for field, labels in export_header_aliases().items() for label in labels}
+)

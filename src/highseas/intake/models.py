@@ -14,18 +14,25 @@ from highseas.db import Base, Instant, value_enum
 class ImportBatch(Base):
     """One file imported into one pool, in one transaction.
 
-    ``(pool_id, file_sha256)`` is the import's key: the same file imported into the same pool again
-    finds this row and imports nothing.
+    ``(pool_id, file_sha256, mapping_sha256)`` is the import's key: the same file imported into the
+    same pool with the same column mapping again finds this row and imports nothing, while a
+    corrected mapping reads the file afresh.
     """
 
     __tablename__ = "import_batch"
-    __table_args__ = (UniqueConstraint("pool_id", "file_sha256", name="uq_import_batch_pool_file"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "pool_id", "file_sha256", "mapping_sha256", name="uq_import_batch_pool_file_mapping"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("pool.id"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     file_name: Mapped[str] = mapped_column(String(255))
     file_sha256: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the effective column mapping as canonical JSON (importer.mapping_sha256).
+    mapping_sha256: Mapped[str] = mapped_column(String(64))
     rows: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
     invalid: Mapped[int] = mapped_column(Integer, default=0)

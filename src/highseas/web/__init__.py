@@ -23,6 +23,7 @@ from highseas.web import (
     routes_admin_pools,
     routes_auth,
     routes_customer_form,
+    routes_export,
     routes_intake,
     routes_rep,
     routes_team,
@@ -102,6 +103,7 @@ def install(app: FastAPI) -> None:
         routes_rep,
         routes_team,
         routes_intake,
+        routes_export,
         routes_admin,
         routes_admin_pools,
     ):

@@ -1,6 +1,6 @@
 """Lead intake pages: import a file into a pool (mapping preview, result, report, possible
-duplicates), batch distribution (任务分配) and the export downloads. Every step is one call of
-the services under :mod:`highseas.intake`, as the API's routes make them."""
+duplicates) and batch distribution (任务分配); the downloads are in ``routes_export``. Every step
+is one call of the services under :mod:`highseas.intake`, as the API's routes make them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy import select
@@ -23,10 +23,8 @@ from highseas.auth.permissions import Action, can, pools_for
 from highseas.customers.dedup import where_it_is
 from highseas.customers.models import GRADES, Customer
 from highseas.db import session_scope
-from highseas.downloads import CSV, MEDIA_TYPES, download
-from highseas.intake import export
+from highseas.downloads import CSV, download
 from highseas.intake.distribution import Strategy, distribute
-from highseas.intake.export import ExportFormat
 from highseas.intake.importer import get_batch, import_file, importable_pool, preview_import
 from highseas.intake.mapping import FIELDS, IGNORE
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
@@ -46,7 +44,6 @@ router = APIRouter()
 logger = logging.getLogger(__name__)
 REVIEW_LIMIT = 50
 TextList = Annotated[list[str], Form()]
-FormatQuery = Annotated[ExportFormat, Query(alias="format")]
 
 
 def _importer(page: Page) -> list[Pool]:
@@ -352,22 +349,4 @@ def distribute_customers(
 
     return _or_refusal(
         page, attempt, lambda status, error: _render_distribute(page, status=status, draft=draft, error=error)
-    )
-
-
-@router.get("/export/pools/{pool_id}")
-def export_pool(pool_id: IdPath, page: SignedIn, fmt: FormatQuery = ExportFormat.CSV) -> Response:
-    return download(
-        lambda out: export.export_pool(page.session, page.me, pool_id, out, fmt),
-        f"pool-{pool_id}.{fmt}",
-        MEDIA_TYPES[fmt],
-    )
-
-
-@router.get("/export/users/{user_id}")
-def export_owned(user_id: IdPath, page: SignedIn, fmt: FormatQuery = ExportFormat.CSV) -> Response:
-    return download(
-        lambda out: export.export_owned(page.session, page.me, user_id, out, fmt),
-        f"user-{user_id}.{fmt}",
-        MEDIA_TYPES[fmt],
     )

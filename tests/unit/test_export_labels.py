@@ -1,0 +1,65 @@
+"""The export's words: every header reads back on import as what it exports, in both languages,
+and a sheet is named as Excel accepts it."""
+
+from __future__ import annotations
+
+import pytest
+
+from highseas.intake.labels import EXPORT_COLUMNS, SHEET_NAME_LENGTH, pool_sheet_name, sheet_name
+from highseas.intake.mapping import FIELDS, IGNORE, header_rules
+from highseas.languages import Lang
+
+
+@pytest.mark.parametrize("lang", list(Lang))
+def test_every_export_header_reads_back_as_its_field_or_is_ignored(lang: Lang) -> None:
+    rules = header_rules()
+    read_back = {column.key: rules.field_of(column.label(lang)) for column in EXPORT_COLUMNS}
+    assert {key: field for key, field in read_back.items() if field != IGNORE} == {f: f for f in FIELDS}
+    assert {key for key, field in read_back.items() if field == IGNORE} == {
+        "id",
+        "stage",
+        "pool",
+        "owner",
+        "won",
+        "locked",
+        "created_at",
+        "claimed_at",
+        "last_followup_at",
+    }
+
+
+def test_the_headers_of_exports_before_the_labels_read_back_too() -> None:
+    older = (
+        "id,name,company,phone,email,wechat,credit_code,grade,stage,region,industry,source,tags,"
+        "pool,owner,created_at"
+    )
+    rules = header_rules()
+    assert [rules.field_of(header) for header in older.split(",")] == [
+        IGNORE,
+        *("name", "company", "phone", "email", "wechat", "credit_code", "grade"),
+        IGNORE,
+        *("region", "industry", "source", "tags"),
+        *(IGNORE, IGNORE, IGNORE),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("公海 华东线索", "公海 华东线索"),
+        ("Pool East leads", "Pool East leads"),
+        ("Q1/Q2 [fair]: *new*?", "Q1 Q2  fair    new"),
+        ("'quoted'", "quoted"),
+        ("[]:*?/\\", "Sheet1"),
+        ("公海 " + "长三角地区重点客户线索" * 4, ("公海 " + "长三角地区重点客户线索" * 4)[:31]),
+    ],
+)
+def test_a_sheet_is_named_as_excel_accepts_it(text: str, name: str) -> None:
+    assert sheet_name(text) == name
+    assert len(sheet_name(text)) <= SHEET_NAME_LENGTH
+
+
+def test_a_long_pool_name_is_cut_to_excels_31_characters() -> None:
+    name = pool_sheet_name("East China key accounts from the spring trade fair", Lang.EN)
+    assert name == "Pool East China key accounts fr"
+    assert len(name) == 31
