@@ -1,4 +1,4 @@
-"""Importing a CSV or XLSX file of leads into a pool, in the caller's one transaction.
+"""Importing a CSV, XLSX, XLS or ODS file of leads into a pool, in the caller's one transaction.
 
 1. The file's SHA-256 and the pool are the import's key: a file already imported into that pool
    returns its earlier batch and imports nothing.
@@ -18,8 +18,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,16 @@ from highseas.customers.dedup import KEY_KINDS
 from highseas.customers.service import hold_all_dedup_keys
 from highseas.db import table_of
 from highseas.intake import staging
-from highseas.intake.mapping import header_rules
+from highseas.intake.mapping import ColumnMap, HeaderRules, header_rules
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.reader import CHUNK, Table, read_table
+from highseas.intake.remembered import (
+    grade_reads_by_itself,
+    remember_mapping,
+    rules_for,
+    set_value_maps,
+    value_maps,
+)
 from highseas.intake.rows import RowCleaner
 from highseas.intake.similar import possible_duplicates
 from highseas.org.models import User
@@ -130,10 +137,16 @@ def import_file(
     *,
     file_name: str | None = None,
     mapping: dict[str, str] | None = None,
+    value_map: Mapping[str, Mapping[str, str | None]] | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
+    """Import the file into the pool. ``mapping`` (header -> field) is the person's choice over
+    the mapping remembered for this header row, and is remembered in turn; ``value_map`` is saved
+    into the company's value maps before the rows are read."""
     pool = importable_pool(session, actor, pool_id)
     rules = header_rules(mapping)
+    if value_map:
+        set_value_maps(session, actor, value_map)
     digest = file_sha256(path)
     earlier = session.scalars(
         select(ImportBatch).where(ImportBatch.pool_id == pool.id, ImportBatch.file_sha256 == digest)
@@ -141,7 +154,10 @@ def import_file(
     if earlier is not None:
         return ImportResult(earlier, already_imported=True)
     table = read_table(path, rules.is_header)
+    rules, _ = rules_for(session, table.header, mapping or {})
     columns = rules.columns(table.header)
+    if mapping:
+        remember_mapping(session, actor, pool.id, table.header, _confirmed(table.header, rules))
     now = clock.now()
     batch = ImportBatch(
         pool_id=pool.id,
@@ -154,7 +170,9 @@ def import_file(
     session.flush()
     with staging.bulk_settings(session):
         report = _Report(session, batch.id)
-        batch.rows, batch.invalid = _stage(session, table, RowCleaner(columns, pool.source), report, progress)
+        batch.rows, batch.invalid = _stage(
+            session, table, RowCleaner(columns, pool.source, value_maps=value_maps(session)), report, progress
+        )
         if progress is not None:
             progress(table.size, table.size)
         hold_all_dedup_keys(session)  # from here to the commit, nobody else files a customer
@@ -216,29 +234,87 @@ def importable_pool(session: Session, actor: User, pool_id: int) -> Pool:
     return pool
 
 
-def preview_import(
-    session: Session, actor: User, pool_id: int, path: Path, mapping: dict[str, str] | None = None
-) -> Preview:
-    """What an import of the file into the pool would read (see :func:`preview_file`), for whoever
-    may import into it; nothing is saved."""
-    importable_pool(session, actor, pool_id)
-    return preview_file(path, mapping)
+def _confirmed(header: list[str], rules: HeaderRules) -> dict[str, str]:
+    """Every named column's field, as the person confirmed it: what is remembered."""
+    return {cell: field for cell, field in zip(header, rules.fields_of(header), strict=True) if cell.strip()}
+
+
+PREVIEW_ROWS = 5
+VALUE_SCAN_ROWS = 500
+"""Rows read for the distinct values a person may map (the grade labels of the CRM left)."""
 
 
 @dataclass
 class Preview:
-    """What an import of a file would read: each column with the field it feeds (None: kept as a
-    custom field; "ignore": dropped) and the first data rows as they stand in the file."""
+    """What an import of a file would read: each column with the field it feeds ("custom": kept
+    as a custom field; "ignore": dropped), the first data rows as they stand in the file, whether
+    a remembered mapping applied, and by field the values found that need the company's value map
+    (with their target when it has one)."""
 
-    columns: list[tuple[str, str | None]]
+    columns: list[tuple[str, str]]
     rows: list[tuple[int, list[str]]]
+    remembered: bool = False
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
-def preview_file(path: Path, mapping: dict[str, str] | None = None, rows: int = 5) -> Preview:
+def _grades_to_map(
+    columns: ColumnMap, scanned: list[tuple[int, list[str]]], known: Mapping[str, str]
+) -> dict[str, str | None]:
+    positions = columns.fields.get("grade", ())
+    found: dict[str, str | None] = {}
+    for _, cells in scanned:
+        for position in positions:
+            value = cells[position].strip() if position < len(cells) else ""
+            if value and value not in found and not grade_reads_by_itself(value):
+                found[value] = known.get(value)
+    return found
+
+
+def preview_file(
+    path: Path,
+    mapping: Mapping[str, str] | None = None,
+    rows: int = PREVIEW_ROWS,
+    *,
+    rules_of: Callable[[list[str]], tuple[HeaderRules, bool]] | None = None,
+    known_values: Mapping[str, Mapping[str, str]] | None = None,
+) -> Preview:
     """The header and first rows of a file, read as :func:`import_file` would: for a person to
-    check the column mapping before importing."""
+    check the column mapping before importing. ``rules_of`` gives the rules for the header found
+    (the remembered mapping under the explicit one); ``known_values`` the company's value maps."""
     rules = header_rules(mapping)
     table = read_table(path, rules.is_header)
-    rules.columns(table.header)  # refuses a file whose columns give no name or company
-    first = [row for _, row in zip(range(rows), table.rows, strict=False)]
-    return Preview([(cell, rules.field_of(cell)) for cell in table.header], first)
+    remembered = False
+    if rules_of is not None:
+        rules, remembered = rules_of(table.header)
+    columns = rules.columns(table.header)  # refuses a file whose columns give no name or company
+    scanned = [row for _, row in zip(range(max(rows, VALUE_SCAN_ROWS)), table.rows, strict=False)]
+    grades = _grades_to_map(columns, scanned, (known_values or {}).get("grade", {}))
+    fields = rules.fields_of(table.header)
+    return Preview(
+        list(zip(table.header, fields, strict=True)),
+        scanned[:rows],
+        remembered,
+        {"grade": grades} if grades else {},
+    )
+
+
+def preview_import(
+    session: Session,
+    actor: User,
+    pool_id: int,
+    path: Path,
+    mapping: dict[str, str] | None = None,
+    value_map: Mapping[str, Mapping[str, str | None]] | None = None,
+) -> Preview:
+    """What an import of the file into the pool would read (see :func:`preview_file`), for whoever
+    may import into it; only ``value_map``, when given, is saved (the company's value maps)."""
+    importable_pool(session, actor, pool_id)
+    if value_map:
+        set_value_maps(session, actor, value_map)
+    explicit = mapping or {}
+    return preview_file(
+        path,
+        explicit,
+        rules_of=lambda header: rules_for(session, header, explicit),
+        known_values=value_maps(session),
+    )
