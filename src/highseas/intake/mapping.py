@@ -122,8 +122,10 @@ class HeaderRules:
         return fields
 
     def is_header(self, cells: list[str]) -> bool:
-        """Two recognised columns tell the header from a title or notes row above it."""
-        return sum(1 for cell in cells if self.field_of(cell) not in (None, IGNORE, CUSTOM)) >= 2
+        """Two different recognised headers tell the header from a title, notes or group row above
+        it (a group such as 联系方式 merged over three columns is one header, not three)."""
+        recognised = {cell.strip() for cell in cells if self.field_of(cell) not in (None, IGNORE, CUSTOM)}
+        return len(recognised) >= 2
 
     def columns(self, header: list[str]) -> ColumnMap:
         fields: dict[str, list[int]] = {}
