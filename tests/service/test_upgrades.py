@@ -1,6 +1,7 @@
 """Upgrading a populated database of revision 0006 to this version's revisions (0007: public custom
 fields per pool and the per-user audit index; 0008: audit_event by username, which the login
-limits ask) keeps every row, on SQLite and PostgreSQL."""
+limits ask; 0009: remembered import mappings and value maps) keeps every row, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from highseas.auth.models import AuditEvent, LoginFailure
 from highseas.db import make_engine
+from highseas.intake.models import ImportBatch, ImportValueMap, RememberedMapping
 from highseas.pools.models import Pool
 from highseas.schema import alembic_config, migrate
 from tests.conftest import PG_REQUIRED, PG_URL, START
@@ -113,3 +115,42 @@ def test_upgrading_from_0006_keeps_every_pool_and_gives_it_no_public_fields(empt
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 3
     indexes = {index["name"] for index in inspect(engine).get_indexes("audit_event")}
     assert "ix_audit_event_actor_at" in indexes
+
+
+def test_upgrading_from_0008_keeps_every_import_batch_and_starts_with_nothing_remembered(
+    empty_database: Engine,
+) -> None:
+    engine = empty_database
+    command.upgrade(alembic_config(engine), "0008")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO user_account (username, name, password_hash, role, active, capacity, lock_cap, "
+                "created_at) VALUES ('ops', '运营', 'x', 'admin', :yes, 0, 0, 0)"
+            ),
+            {"yes": True},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO pool (name, hide_contact, reclaim_protection_days, created_at) VALUES ('公海', :no, 0, 0)"
+            ),
+            {"no": False},
+        )
+        for n in range(3):
+            connection.execute(
+                text(
+                    "INSERT INTO import_batch (pool_id, actor_id, file_name, file_sha256, rows, imported, invalid, "
+                    "duplicates, possible_duplicates, created_at) VALUES (1, 1, :name, :sha, 2, 2, 0, 0, 0, :at)"
+                ),
+                {"name": f"客户{n}.xls", "sha": f"{n:064d}", "at": n},
+            )
+    migrate(engine)
+    with Session(engine) as session:
+        batches = session.scalars(select(ImportBatch.file_name).order_by(ImportBatch.id)).all()
+        assert batches == ["客户0.xls", "客户1.xls", "客户2.xls"]
+        assert session.scalar(select(func.count()).select_from(RememberedMapping)) == 0
+        assert session.scalar(select(func.count()).select_from(ImportValueMap)) == 0
+    uniques = {
+        u["name"]: u["column_names"] for u in inspect(engine).get_unique_constraints("import_value_map")
+    }
+    assert uniques["uq_import_value_map_field_source"] == ["field", "source_value"]
