@@ -199,7 +199,9 @@ def _pool_named(session: Session, name: str) -> Pool:
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A CSV, XLSX, XLS or ODS file of leads")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A CSV, XLSX, XLS or ODS file of leads")
+    ],
     pool: Annotated[str, typer.Option(help="The pool's name")],
     mapping: Annotated[
         list[str] | None, typer.Option(help="HEADER=FIELD, repeatable (a field, or 'ignore')")

@@ -132,15 +132,17 @@ def test_upgrading_from_0008_keeps_every_import_batch_and_starts_with_nothing_re
         )
         connection.execute(
             text(
-                "INSERT INTO pool (name, hide_contact, reclaim_protection_days, created_at) VALUES ('公海', :no, 0, 0)"
+                "INSERT INTO pool (name, hide_contact, reclaim_protection_days, created_at) "
+                "VALUES ('公海', :no, 0, 0)"
             ),
             {"no": False},
         )
         for n in range(3):
             connection.execute(
                 text(
-                    "INSERT INTO import_batch (pool_id, actor_id, file_name, file_sha256, rows, imported, invalid, "
-                    "duplicates, possible_duplicates, created_at) VALUES (1, 1, :name, :sha, 2, 2, 0, 0, 0, :at)"
+                    "INSERT INTO import_batch (pool_id, actor_id, file_name, file_sha256, rows, imported, "
+                    "invalid, duplicates, possible_duplicates, created_at) "
+                    "VALUES (1, 1, :name, :sha, 2, 2, 0, 0, 0, :at)"
                 ),
                 {"name": f"客户{n}.xls", "sha": f"{n:064d}", "at": n},
             )
