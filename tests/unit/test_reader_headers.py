@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from highseas import errors
+from highseas.intake import sheets
 from highseas.intake.mapping import CUSTOM, header_hash, header_key, header_rules
 from highseas.intake.reader import read_table
-from tests.crm_templates import WUKONG_NOTES, xlsx
+from tests.crm_templates import WUKONG_NOTES, ods, xlsx
 
 RULES = header_rules()
 
@@ -110,3 +111,14 @@ def test_a_file_whose_header_nobody_recognises_starts_at_its_first_tabular_row(t
     path.write_text("客户清单（内部）\nQQ,网址\n12345,www.example.cn\n", encoding="utf-8")
     table = read_table(path, RULES.is_header)
     assert table.header == ["QQ", "网址"]
+
+
+def test_an_ods_too_big_to_read_whole_is_refused_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sheets, "CALAMINE_INFLATED", 100)
+    path = tmp_path / "客户.ods"
+    path.write_bytes(ods([["客户名称", "电话"], ["甲公司", "13800138000"]]))
+    with pytest.raises(errors.InvalidInput) as refused:
+        read_table(path, RULES.is_header)
+    assert refused.value.field == "file" and "save it as XLSX or CSV" in refused.value.message

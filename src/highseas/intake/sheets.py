@@ -3,9 +3,9 @@
 Two readers, chosen by what the file costs in memory (``bench/read_xlsx.py``; docs/benchmarks.md,
 "Reading XLSX: calamine and openpyxl"):
 
-- python-calamine reads XLS, ODS and every XLSX that fits in memory, about thirteen times faster
-  than openpyxl, but it decodes the whole sheet before the first row: about 1.6 bytes of memory
-  per byte of the unpacked workbook.
+- python-calamine reads XLS, ODS and every XLSX that fits in memory, thirteen to twenty times
+  faster than openpyxl, but it decodes the whole sheet before the first row: about 1.6 bytes of
+  memory per byte of the unpacked workbook (some 1.2 GB for a million leads).
 - openpyxl's read-only mode streams an XLSX's XML in flat memory, for the files whose sheet
   would not fit (an XLSX of a million leads unpacks to some 700 MB).
 
@@ -36,9 +36,10 @@ about 730 MB."""
 MAX_INFLATE_RATIO = 200
 """How many times its packed size one member of the zip may unpack to: XML packs about twelve to
 one, a zip bomb a thousand to one."""
-CALAMINE_INFLATED = 96 << 20
-"""Unpacked bytes up to which an XLSX is read whole by calamine (about 150 MB of memory at most);
-a larger one streams through openpyxl, so an import stays under 300 MB at a million rows."""
+CALAMINE_INFLATED = 64 << 20
+"""Unpacked bytes up to which an XLSX is read whole by calamine (about 100 MB of sheet in memory,
+some 85,000 leads of twelve columns); a larger one streams through openpyxl, so that an import
+stays under 300 MB at a million rows."""
 MAX_XLS_BYTES = 64 << 20
 """Bytes of an XLS file, read whole: 65,536 rows of leads take far less."""
 
@@ -169,8 +170,15 @@ def read_zipped(path: Path) -> Sheet:
     """An XLSX or ODS file, by the reader its unpacked size allows."""
     with path.open("rb") as file:
         declared, is_ods = inflated_size(file)
-    if is_ods or declared <= CALAMINE_INFLATED:
+    if declared <= CALAMINE_INFLATED:
         return read_with_calamine(path)
+    if is_ods:
+        # Only calamine reads ODS, and only whole.
+        raise errors.InvalidInput(
+            "file",
+            f"this ODS file unpacks to {declared >> 20} MB, more than the {CALAMINE_INFLATED >> 20} MB "
+            "an ODS file may; save it as XLSX or CSV",
+        )
     return read_with_openpyxl(path)
 
 
