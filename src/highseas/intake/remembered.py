@@ -27,6 +27,8 @@ from highseas.org.models import User
 VALUE_MAP_FIELDS = {"grade": GRADES}
 """The fields a company maps its own values for, and the values each may be mapped to."""
 MAX_VALUE_LENGTH = 100
+MAX_VALUES = 500
+"""Values one call may map: a CRM's grade labels are a handful."""
 _LEADING_GRADE = re.compile(r"[A-E](?![A-Z])")
 
 
@@ -83,6 +85,8 @@ def _checked(field: str, mapping: Mapping[str, str | None]) -> dict[str, str | N
         raise errors.InvalidInput(
             "value_map", f"{field!r}: only {', '.join(VALUE_MAP_FIELDS)} values are mapped"
         )
+    if len(mapping) > MAX_VALUES:
+        raise errors.InvalidInput("value_map", f"{field}: more than {MAX_VALUES} values")
     checked: dict[str, str | None] = {}
     for source, target in mapping.items():
         key = source.strip()
