@@ -54,7 +54,7 @@ def test_each_crms_file_finds_its_header_and_maps_every_column(template: Templat
 
 
 @pytest.mark.parametrize("template", [WUKONG_11_XLSX, YUDAO_XLSX], ids=["wukong", "yudao"])
-def test_a_large_xlsx_streamed_by_openpyxl_reads_as_calamine_reads_it(
+def test_a_large_xlsx_streamed_row_by_row_reads_as_calamine_reads_it(
     template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = template.write(tmp_path)

@@ -3,11 +3,11 @@
 Two readers, chosen by what the file costs in memory (``bench/read_xlsx.py``; docs/benchmarks.md,
 "Reading XLSX: calamine and openpyxl"):
 
-- python-calamine reads XLS, ODS and every XLSX that fits in memory, thirteen to twenty times
-  faster than openpyxl, but it decodes the whole sheet before the first row: about 1.6 bytes of
-  memory per byte of the unpacked workbook (some 1.2 GB for a million leads).
-- openpyxl's read-only mode streams an XLSX's XML in flat memory, for the files whose sheet
-  would not fit (an XLSX of a million leads unpacks to some 700 MB).
+- python-calamine reads XLS, ODS and every XLSX that fits in memory, ten to twenty times faster
+  than openpyxl, but it decodes the whole sheet before the first row: about 1.6 bytes of memory
+  per byte of the unpacked workbook (some 1.2 GB for a million leads).
+- :mod:`.xlsx_stream` streams a larger XLSX's XML in flat memory, about twice as fast as
+  openpyxl's read-only mode (which builds an object per cell).
 
 An XLS file (Excel 97–2003, WukongCRM's default download) holds at most 65,536 rows, so its size
 is checked before calamine reads it whole.
@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO
+from xml.etree.ElementTree import ParseError
 
-from openpyxl import load_workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
 from highseas import errors
+from highseas.intake import xlsx_stream
 
 MAX_LINE_CHARS = 100_000
 """Characters in one row of a sheet: a lead is far shorter."""
@@ -38,8 +39,8 @@ MAX_INFLATE_RATIO = 200
 one, a zip bomb a thousand to one."""
 CALAMINE_INFLATED = 64 << 20
 """Unpacked bytes up to which an XLSX is read whole by calamine (about 100 MB of sheet in memory,
-some 85,000 leads of twelve columns); a larger one streams through openpyxl, so that an import
-stays under 300 MB at a million rows."""
+some 85,000 leads of twelve columns); a larger one streams (:func:`read_streamed`), so that an
+import stays under 300 MB at a million rows."""
 MAX_XLS_BYTES = 64 << 20
 """Bytes of an XLS file, read whole: 65,536 rows of leads take far less."""
 
@@ -136,34 +137,30 @@ def read_with_calamine(path: Path) -> Sheet:
     return Sheet(numbered(), sheet.height, lambda: done, spans)
 
 
-def read_with_openpyxl(path: Path) -> Sheet:
-    """An XLSX streamed row by row in flat memory (openpyxl's read-only mode)."""
-    # An open file rather than the path: openpyxl refuses paths whose name does not end in .xlsx,
-    # and uploads are kept under names of their own.
-    file = path.open("rb")
+def read_streamed(path: Path) -> Sheet:
+    """An XLSX streamed row by row in flat memory (:mod:`.xlsx_stream`)."""
     try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises a zoo of types for a damaged file
-        file.close()
-        raise errors.InvalidInput("file", f"not a readable Excel file ({type(exc).__name__})") from exc
-    sheet = book.worksheets[0]
+        archive, sheet_path, shared, dates = xlsx_stream.open_sheet(path)
+        total = xlsx_stream.row_count(archive, sheet_path)
+        file = archive.open(sheet_path)
+    except (KeyError, IndexError, ValueError, zipfile.BadZipFile, ParseError) as exc:
+        raise errors.InvalidInput("file", f"not a readable Excel file ({type(exc).__name__})") from None
     done = 0
 
     def numbered() -> Numbered:
         nonlocal done
         try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            for number, values in xlsx_stream.rows(file, shared, dates):
                 done = number
                 yield number, _texts(number, values)
-        except errors.InvalidInput:
-            raise
-        except Exception as exc:  # a damaged sheet is only found while it is read
-            raise errors.InvalidInput("file", f"row {done + 1}: not readable ({type(exc).__name__})") from exc
+        except (KeyError, IndexError, ValueError, zipfile.BadZipFile, ParseError, EOFError) as exc:
+            why = f"row {done + 1}: not readable ({type(exc).__name__})"
+            raise errors.InvalidInput("file", why) from None
         finally:
-            book.close()
             file.close()
+            archive.close()
 
-    return Sheet(numbered(), sheet.max_row or 0, lambda: done)
+    return Sheet(numbered(), total, lambda: done)
 
 
 def read_zipped(path: Path) -> Sheet:
@@ -179,7 +176,7 @@ def read_zipped(path: Path) -> Sheet:
             f"this ODS file unpacks to {declared >> 20} MB, more than the {CALAMINE_INFLATED >> 20} MB "
             "an ODS file may; save it as XLSX or CSV",
         )
-    return read_with_openpyxl(path)
+    return read_streamed(path)
 
 
 def read_xls(path: Path) -> Sheet:
