@@ -90,3 +90,18 @@ def test_a_mapping_given_with_an_import_is_remembered_for_the_next_file_with_tha
     assert after["remembered"] is True
     fields = {c["header"]: c["field"] for c in after["columns"]}
     assert (fields["QQ"], fields["微信"], fields["客户名称"]) == ("wechat", "custom", "company")
+
+
+def test_a_file_without_a_recognised_name_column_previews_with_the_problem_and_refuses_to_import(
+    api: Api,
+) -> None:
+    template = Template("csv", "names.csv", "客户,号码\n甲,13800138000\n".encode(), [], 2, [])
+    preview = send(api.admin, api.org.company_pool.id, template, preview=True)
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert [c["field"] for c in body["columns"]] == ["custom", "custom"]
+    assert body["problem"].startswith("no column holds a name or a company")
+    refused = send(api.admin, api.org.company_pool.id, template)
+    assert refused.status_code == 422 and refused.json()["error"]["message"].startswith("mapping: ")
+    mapped = send(api.admin, api.org.company_pool.id, template, mapping={"客户": "name", "号码": "phone"})
+    assert mapped.status_code == 201 and mapped.json()["imported"] == 1

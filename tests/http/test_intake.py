@@ -236,6 +236,7 @@ def test_a_preview_shows_the_columns_the_fields_they_feed_and_the_first_rows(api
         ],
         "remembered": False,
         "values": {},
+        "problem": None,
     }
     assert api.rep.get("/customers", params={"view": "pool"}).json()["items"] == []
     outsider = api.outsider.post(

@@ -166,6 +166,7 @@ def preview_import(
         rows=[PreviewRow(row=n, cells=cells) for n, cells in preview.rows],
         remembered=preview.remembered,
         values=preview.values,
+        problem=preview.problem,
     )
 
 

@@ -33,7 +33,7 @@ from highseas.customers.dedup import KEY_KINDS
 from highseas.customers.service import hold_all_dedup_keys
 from highseas.db import table_of
 from highseas.intake import staging
-from highseas.intake.mapping import ColumnMap, HeaderRules, header_rules
+from highseas.intake.mapping import ColumnMap, HeaderRules, header_rules, no_naming_column
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.reader import CHUNK, Table, read_table
 from highseas.intake.remembered import (
@@ -255,6 +255,9 @@ class Preview:
     rows: list[tuple[int, list[str]]]
     remembered: bool = False
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    problem: str | None = None
+    """Why an import of the file read this way would be refused (no column for a name or a
+    company), for the person to choose a field before importing."""
 
 
 def _grades_to_map(
@@ -286,7 +289,8 @@ def preview_file(
     remembered = False
     if rules_of is not None:
         rules, remembered = rules_of(table.header)
-    columns = rules.columns(table.header)  # refuses a file whose columns give no name or company
+    columns = rules.columns(table.header, require_naming=False)
+    problem = None if columns.names_a_customer else no_naming_column(table.header).message
     scanned = [row for _, row in zip(range(max(rows, VALUE_SCAN_ROWS)), table.rows, strict=False)]
     grades = _grades_to_map(columns, scanned, (known_values or {}).get("grade", {}))
     fields = rules.fields_of(table.header)
@@ -295,6 +299,7 @@ def preview_file(
         scanned[:rows],
         remembered,
         {"grade": grades} if grades else {},
+        problem,
     )
 
 

@@ -91,6 +91,11 @@ class ColumnMap:
     fields: dict[str, tuple[int, ...]]
     extra: tuple[tuple[int, str], ...]
 
+    @property
+    def names_a_customer(self) -> bool:
+        """Whether a column gives each row a name or a company."""
+        return not self.fields.keys().isdisjoint(NAMING_FIELDS)
+
     def column_of(self, field: str) -> str:
         """The header a person sees for ``field``, to name in the error report."""
         positions = self.fields.get(field)
@@ -127,7 +132,9 @@ class HeaderRules:
         recognised = {cell.strip() for cell in cells if self.field_of(cell) not in (None, IGNORE, CUSTOM)}
         return len(recognised) >= 2
 
-    def columns(self, header: list[str]) -> ColumnMap:
+    def columns(self, header: list[str], *, require_naming: bool = True) -> ColumnMap:
+        """Which positions feed which field; a header with no column for a name or a company is
+        refused (unless ``require_naming`` is false: the preview shows it for a person to map)."""
         fields: dict[str, list[int]] = {}
         extra: list[tuple[int, str]] = []
         for position, (cell, field) in enumerate(zip(header, self.fields_of(header), strict=True)):
@@ -138,13 +145,17 @@ class HeaderRules:
                     extra.append((position, cell.strip()))
                 continue
             fields.setdefault(field, []).append(position)
-        if header and fields.keys().isdisjoint(NAMING_FIELDS):
-            raise errors.InvalidInput(
-                "mapping",
-                f"no column holds a name or a company (columns: {', '.join(h for h in header if h)}); "
-                "map one, e.g. --mapping 客户=name",
-            )
+        if require_naming and header and fields.keys().isdisjoint(NAMING_FIELDS):
+            raise no_naming_column(header)
         return ColumnMap(header, {f: tuple(p) for f, p in fields.items()}, tuple(extra))
+
+
+def no_naming_column(header: list[str]) -> errors.InvalidInput:
+    return errors.InvalidInput(
+        "mapping",
+        f"no column holds a name or a company (columns: {', '.join(h for h in header if h)}); "
+        "map one, e.g. --mapping 客户=name",
+    )
 
 
 def header_rules(mapping: Mapping[str, str] | None = None) -> HeaderRules:

@@ -47,6 +47,9 @@ class PreviewOut(BaseModel):
         description="by field, values found that the company's value map decides: "
         '{"grade": {"重要客户": null}}'
     )
+    problem: str | None = Field(
+        description="why importing the file read this way would be refused: no column for a name or company"
+    )
 
 
 class DistributeIn(BaseModel):
