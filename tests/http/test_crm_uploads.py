@@ -100,7 +100,7 @@ def test_a_file_without_a_recognised_name_column_previews_with_the_problem_and_r
     assert preview.status_code == 200, preview.text
     body = preview.json()
     assert [c["field"] for c in body["columns"]] == ["custom", "custom"]
-    assert body["problem"].startswith("no column holds a name or a company")
+    assert body["problem"].startswith("mapping: no column holds a name or a company")
     refused = send(api.admin, api.org.company_pool.id, template)
     assert refused.status_code == 422 and refused.json()["error"]["message"].startswith("mapping: ")
     mapped = send(api.admin, api.org.company_pool.id, template, mapping={"客户": "name", "号码": "phone"})
