@@ -243,6 +243,8 @@ def import_command(
     if result.already_imported:
         console.print(f"{file.name} was imported into {pool!r} before (import {batch.id}): nothing imported")
         return
+    if result.remembered:
+        console.print("columns read as confirmed for an earlier file with the same header row")
     console.print(
         f"import {batch.id}: {batch.rows} rows, [green]{batch.imported} imported[/green], "
         f"{batch.duplicates} duplicates, {batch.invalid} invalid, "

@@ -93,10 +93,11 @@ def test_the_command_line_reads_a_wukong_xls_and_remembers_the_mapping_given(
     first = WUKONG_CUSTOMERS_XLS.write(tmp_path)
     imported = runner.invoke(app, ["import", str(first), "--pool", "Company", "--mapping", "客户级别=ignore"])
     assert imported.exit_code == 0, imported.output
-    assert "3 rows, 3 imported" in imported.output
+    assert "3 rows, 3 imported" in imported.output and "confirmed for an earlier file" not in imported.output
     # The next download has the same header: no --mapping needed, the grade column stays ignored.
     later = tmp_path / "customer_import (1).xls"
     later.write_bytes(WUKONG_CUSTOMERS_XLS.data)
     again = runner.invoke(app, ["import", str(later), "--pool", "East Leads"])
     assert again.exit_code == 0, again.output
+    assert "columns read as confirmed for an earlier file" in again.output
     assert "3 rows, 0 imported, 3 duplicates, 0 invalid" in again.output

@@ -57,6 +57,7 @@ Progress = Callable[[int, int], None]
 class ImportResult:
     batch: ImportBatch
     already_imported: bool
+    remembered: bool = False  # the columns were read by the mapping confirmed for this header row
 
 
 def file_sha256(path: Path) -> str:
@@ -154,7 +155,7 @@ def import_file(
     if earlier is not None:
         return ImportResult(earlier, already_imported=True)
     table = read_table(path, rules.is_header)
-    rules, _ = rules_for(session, table.header, mapping or {})
+    rules, remembered = rules_for(session, table.header, mapping or {})
     columns = rules.columns(table.header)
     if mapping:
         remember_mapping(session, actor, pool.id, table.header, _confirmed(table.header, rules))
@@ -205,7 +206,7 @@ def import_file(
         possible_duplicates=batch.possible_duplicates,
     )
     session.flush()
-    return ImportResult(batch, already_imported=False)
+    return ImportResult(batch, already_imported=False, remembered=remembered)
 
 
 def get_batch(session: Session, actor: User, batch_id: int) -> ImportBatch:
