@@ -12,14 +12,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
 from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, pools_for
 from highseas.customers.models import GRADES
+from highseas.db import is_postgresql
 from highseas.intake.mapping import HeaderRules, header_hash, header_rules
 from highseas.intake.models import ImportValueMap, RememberedMapping
 from highseas.org.models import User
@@ -49,21 +52,30 @@ def rules_for(session: Session, header: list[str], explicit: Mapping[str, str]) 
     return header_rules(remembered | dict(explicit)), True
 
 
+def _upsert(session: Session, model: type[Any], rows: list[dict[str, Any]], key: list[str]) -> None:
+    """Insert the rows, or update the one already there with the same ``key``: two people saving
+    the same mapping or value at once both succeed, the later one's kept."""
+    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
+    statement = insert(model).values(rows)
+    changed = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    session.execute(statement.on_conflict_do_update(index_elements=key, set_=changed))
+
+
 def remember_mapping(
     session: Session, actor: User, pool_id: int, header: list[str], mapping: dict[str, str]
 ) -> None:
     """Keep ``mapping`` (every column's field) for files with this header row. The caller is the
     import, which has checked that ``actor`` may import into ``pool_id``."""
-    digest = header_hash(header)
-    row = session.scalars(select(RememberedMapping).where(RememberedMapping.header_hash == digest)).first()
-    if row is not None and row.mapping == mapping:
+    if remembered_mapping(session, header) == mapping:
         return
-    if row is None:
-        row = RememberedMapping(header_hash=digest, header=header)
-        session.add(row)
-    row.mapping = mapping
-    row.updated_by_id = actor.id
-    row.updated_at = clock.now()
+    row = {
+        "header_hash": header_hash(header),
+        "header": header,
+        "mapping": mapping,
+        "updated_by_id": actor.id,
+        "updated_at": clock.now(),
+    }
+    _upsert(session, RememberedMapping, [row], ["header_hash"])
     audit(session, "import_mapping_saved", actor_id=actor.id, pool_id=pool_id, header=header, mapping=mapping)
     session.flush()
 
@@ -115,17 +127,27 @@ def set_value_map(session: Session, actor: User, field: str, mapping: Mapping[st
     changes = {source: target for source, target in checked.items() if current.get(source) != target}
     if not changes:
         return
-    session.execute(
-        delete(ImportValueMap).where(ImportValueMap.field == field, ImportValueMap.source_value.in_(changes))
-    )
-    now = clock.now()
-    session.add_all(
-        ImportValueMap(
-            field=field, source_value=source, target_value=target, updated_by_id=actor.id, updated_at=now
+    forgotten = [source for source, target in changes.items() if target is None]
+    if forgotten:
+        session.execute(
+            delete(ImportValueMap).where(
+                ImportValueMap.field == field, ImportValueMap.source_value.in_(forgotten)
+            )
         )
+    now = clock.now()
+    kept = [
+        {
+            "field": field,
+            "source_value": source,
+            "target_value": target,
+            "updated_by_id": actor.id,
+            "updated_at": now,
+        }
         for source, target in changes.items()
         if target is not None
-    )
+    ]
+    if kept:
+        _upsert(session, ImportValueMap, kept, ["field", "source_value"])
     audit(
         session,
         "import_value_map",
