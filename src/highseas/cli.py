@@ -200,7 +200,9 @@ def _pool_named(session: Session, name: str) -> Pool:
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A CSV or XLSX file of leads")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A CSV, XLSX, XLS or ODS file of leads")
+    ],
     pool: Annotated[str, typer.Option(help="The pool's name")],
     mapping: Annotated[
         list[str] | None, typer.Option(help="HEADER=FIELD, repeatable (a field, or 'ignore')")
@@ -242,6 +244,8 @@ def import_command(
     if result.already_imported:
         console.print(f"{file.name} was imported into {pool!r} before (import {batch.id}): nothing imported")
         return
+    if result.remembered:
+        console.print("columns read as confirmed for an earlier file with the same header row")
     console.print(
         f"import {batch.id}: {batch.rows} rows, [green]{batch.imported} imported[/green], "
         f"{batch.duplicates} duplicates, {batch.invalid} invalid, "

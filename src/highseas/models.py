@@ -3,7 +3,7 @@
 from highseas.auth.models import AuditEvent, AuthToken, LoginFailure
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.db import Base
-from highseas.intake.models import ImportBatch, ImportIssue
+from highseas.intake.models import ImportBatch, ImportIssue, ImportValueMap, RememberedMapping
 from highseas.org.models import CompanySettings, Department, User
 from highseas.ownership.models import JobLock, OwnershipEvent, Reminder
 from highseas.pools.models import Pool, PoolAdmin, PoolMemberDepartment, PoolMemberUser, RecycleRule
@@ -19,6 +19,7 @@ __all__ = [
     "FollowUp",
     "ImportBatch",
     "ImportIssue",
+    "ImportValueMap",
     "JobLock",
     "LoginFailure",
     "OwnershipEvent",
@@ -27,6 +28,7 @@ __all__ = [
     "PoolMemberDepartment",
     "PoolMemberUser",
     "RecycleRule",
+    "RememberedMapping",
     "Reminder",
     "User",
 ]

@@ -180,12 +180,15 @@ def test_a_preview_shows_the_columns_the_fields_they_feed_and_the_first_rows(api
         "columns": [
             {"header": "客户", "field": "name"},
             {"header": "手机", "field": "phone"},
-            {"header": "备注", "field": None},
+            {"header": "备注", "field": "custom"},
         ],
         "rows": [
             {"row": 4, "cells": ["甲", "13800138000", "A12"]},
             {"row": 5, "cells": ["乙", "13900139000", ""]},
         ],
+        "remembered": False,
+        "values": {},
+        "problem": None,
     }
     assert api.rep.get("/customers", params={"view": "pool"}).json()["items"] == []
     outsider = api.outsider.post(

@@ -1,6 +1,6 @@
-"""Lead files over the API: real XLSX bytes import and preview; a file that is not CSV or XLSX in a
-supported encoding, or too big to be a lead list, is a 422 naming the problem (and its line), and
-leaves no import batch behind."""
+"""Lead files over the API: real XLSX bytes import and preview; a file that is not CSV, XLSX, XLS or
+ODS in a supported encoding, or too big to be a lead list, is a 422 naming the problem (and its
+line), and leaves no import batch behind."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from highseas.customers.models import Customer
 from highseas.intake.models import ImportBatch
-from highseas.intake.reader import MAX_LINE_CHARS, MAX_XLSX_INFLATED
+from highseas.intake.sheets import MAX_INFLATE_RATIO, MAX_LINE_CHARS, MAX_XLS_BYTES
 from tests.conftest import xlsx_bytes
 from tests.http.conftest import Api, Caller, error_code
 
@@ -59,14 +59,15 @@ def test_utf16_with_a_byte_order_mark_imports_like_utf8(api: Api) -> None:
 
 
 def _zip_bomb() -> bytes:
-    """A workbook of one row with a member that unpacks past the limit (zeros compress ~1000:1)."""
+    """A workbook of one row with a member that unpacks to far more than its size (zeros compress
+    about 1000:1, XML about 12:1)."""
     out = io.BytesIO(xlsx_bytes([["姓名"], ["张伟"]]))
     with (
         zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive,
         archive.open("xl/padding.xml", "w") as member,
     ):
         zeros = b"0" * (1 << 20)
-        for _ in range((MAX_XLSX_INFLATED >> 20) + 1):
+        for _ in range(MAX_INFLATE_RATIO // 10):
             member.write(zeros)
     return out.getvalue()
 
@@ -89,7 +90,7 @@ def _zip_bomb() -> bytes:
             b'name,note\nA,"' + b"long\n" * 40_000 + b'"\n',
             "a cell longer than 131072 characters, or a quote never closed",
         ),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "Excel 97-2003 (.xls)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "not a readable spreadsheet"),
         (b"PK\x03\x04 not really a zip", "not a readable Excel file"),
     ],
     ids=[
@@ -118,10 +119,19 @@ def test_an_unreadable_file_is_refused_naming_the_problem_and_leaves_no_batch(
     assert batches(api) == 0
 
 
-def test_an_xlsx_unpacking_past_the_limit_is_refused_before_it_is_unpacked(api: Api) -> None:
+def test_an_xlsx_unpacking_to_far_more_than_its_size_is_refused_before_it_is_unpacked(api: Api) -> None:
     refused = upload(api.admin, api.org.company_pool.id, _zip_bomb(), "bomb.xlsx")
     assert refused.status_code == 422, refused.text
-    assert f"more than the {MAX_XLSX_INFLATED >> 20} MB allowed" in refused.json()["error"]["message"]
+    message = refused.json()["error"]["message"]
+    assert message.startswith("file: ") and "far more than its size" in message, message
+    assert batches(api) == 0
+
+
+def test_an_xls_past_its_size_limit_is_refused_before_it_is_read(api: Api) -> None:
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * MAX_XLS_BYTES
+    refused = upload(api.admin, api.org.company_pool.id, data, "客户.xls")
+    assert refused.status_code == 422, refused.text
+    assert f"more than the {MAX_XLS_BYTES >> 20} MB allowed" in refused.json()["error"]["message"]
     assert batches(api) == 0
 
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from highseas.cli import app
 from highseas.customers.models import Customer
 from tests.conftest import Org
+from tests.crm_templates import WUKONG_CUSTOMERS_XLS
 from tests.invariants import assert_invariants
 
 runner = CliRunner()
@@ -88,3 +89,19 @@ def test_createadmin_refuses_a_guessable_password_saying_why(cli_org: Org) -> No
     assert "password" in refused.output and "Repeats" in refused.output
     created = runner.invoke(app, ["createadmin", "boss", "--password", "tide-table-lantern"])
     assert created.exit_code == 0 and "admin 'boss' created" in created.output
+
+
+def test_the_command_line_reads_a_wukong_xls_and_remembers_the_mapping_given(
+    cli_org: Org, tmp_path: Path
+) -> None:
+    first = WUKONG_CUSTOMERS_XLS.write(tmp_path)
+    imported = runner.invoke(app, ["import", str(first), "--pool", "Company", "--mapping", "客户级别=ignore"])
+    assert imported.exit_code == 0, imported.output
+    assert "3 rows, 3 imported" in imported.output and "confirmed for an earlier file" not in imported.output
+    # The next download has the same header: no --mapping needed, the grade column stays ignored.
+    later = tmp_path / "customer_import (1).xls"
+    later.write_bytes(WUKONG_CUSTOMERS_XLS.data)
+    again = runner.invoke(app, ["import", str(later), "--pool", "East Leads"])
+    assert again.exit_code == 0, again.output
+    assert "columns read as confirmed for an earlier file" in again.output
+    assert "3 rows, 0 imported, 3 duplicates, 0 invalid" in again.output

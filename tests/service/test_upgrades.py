@@ -1,6 +1,7 @@
 """Upgrading a populated database of revision 0006 to this version's revisions (0007: public custom
 fields per pool and the per-user audit index; 0008: audit_event by username, which the login
-limits ask; 0012: the import key covers the column mapping) keeps every row, on SQLite and
+limits ask; 0009: remembered import mappings and value maps; 0012: the import key covers the
+column mapping) keeps every row, on SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from highseas.auth.models import AuditEvent, LoginFailure
 from highseas.db import make_engine
 from highseas.intake.importer import mapping_sha256
 from highseas.intake.mapping import header_rules
-from highseas.intake.models import ImportBatch
+from highseas.intake.models import ImportBatch, ImportValueMap, RememberedMapping
 from highseas.pools.models import Pool
 from highseas.schema import alembic_config, migrate
 from tests.conftest import PG_REQUIRED, PG_URL, START
@@ -119,14 +120,16 @@ def test_upgrading_from_0006_keeps_every_pool_and_gives_it_no_public_fields(empt
     assert "ix_audit_event_actor_at" in indexes
 
 
-def test_upgrading_from_0008_keeps_every_import_batch_under_the_empty_mapping(empty_database: Engine) -> None:
+def test_upgrading_from_0008_keeps_every_import_batch_under_the_empty_mapping_with_nothing_remembered(
+    empty_database: Engine,
+) -> None:
     engine = empty_database
     command.upgrade(alembic_config(engine), "0008")
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO user_account (username, name, password_hash, role, active, created_at) "
-                "VALUES ('ops', '运营', 'x', 'admin', :yes, 0)"
+                "INSERT INTO user_account (username, name, password_hash, role, active, capacity, lock_cap, "
+                "created_at) VALUES ('ops', '运营', 'x', 'admin', :yes, 0, 0, 0)"
             ),
             {"yes": True},
         )
@@ -144,15 +147,21 @@ def test_upgrading_from_0008_keeps_every_import_batch_under_the_empty_mapping(em
                     "invalid, duplicates, possible_duplicates, created_at) "
                     "VALUES (1, 1, :name, :sha, 2, 1, 1, 0, 0, :at)"
                 ),
-                {"name": f"展会线索{n}.xlsx", "sha": f"{n:064x}", "at": n},
+                {"name": f"展会线索{n}.xls", "sha": f"{n:064x}", "at": n},
             )
     migrate(engine)
     with Session(engine) as session:
         batches = session.scalars(select(ImportBatch).order_by(ImportBatch.id))
         assert [(b.file_name, b.file_sha256, b.rows, b.mapping_sha256) for b in batches] == [
-            (f"展会线索{n}.xlsx", f"{n:064x}", 2, mapping_sha256(header_rules())) for n in range(3)
+            (f"展会线索{n}.xls", f"{n:064x}", 2, mapping_sha256(header_rules())) for n in range(3)
         ]
+        assert session.scalar(select(func.count()).select_from(RememberedMapping)) == 0
+        assert session.scalar(select(func.count()).select_from(ImportValueMap)) == 0
     constraints = {
         u["name"]: u["column_names"] for u in inspect(engine).get_unique_constraints("import_batch")
     }
     assert constraints == {"uq_import_batch_pool_file_mapping": ["pool_id", "file_sha256", "mapping_sha256"]}
+    uniques = {
+        u["name"]: u["column_names"] for u in inspect(engine).get_unique_constraints("import_value_map")
+    }
+    assert uniques["uq_import_value_map_field_source"] == ["field", "source_value"]

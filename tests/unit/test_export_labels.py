@@ -6,15 +6,21 @@ from __future__ import annotations
 import pytest
 
 from highseas.intake.labels import EXPORT_COLUMNS, SHEET_NAME_LENGTH, pool_sheet_name, sheet_name
-from highseas.intake.mapping import FIELDS, IGNORE, header_rules
+from highseas.intake.mapping import CUSTOM, IGNORE, header_rules
 from highseas.languages import Lang
 
 
 @pytest.mark.parametrize("lang", list(Lang))
 def test_every_export_header_reads_back_as_its_field_or_is_ignored(lang: Lang) -> None:
-    rules = header_rules()
-    read_back = {column.key: rules.field_of(column.label(lang)) for column in EXPORT_COLUMNS}
-    assert {key: field for key, field in read_back.items() if field != IGNORE} == {f: f for f in FIELDS}
+    header = [column.label(lang) for column in EXPORT_COLUMNS]
+    read_back = dict(
+        zip((column.key for column in EXPORT_COLUMNS), header_rules().fields_of(header), strict=True)
+    )
+    exported_fields = {"name", "company", "phone", "email", "wechat", "credit_code", "grade", "region"}
+    exported_fields |= {"industry", "source", "tags"}
+    assert {key: field for key, field in read_back.items() if field != IGNORE} == {
+        f: f for f in exported_fields
+    }
     assert {key for key, field in read_back.items() if field == IGNORE} == {
         "id",
         "stage",
@@ -28,13 +34,20 @@ def test_every_export_header_reads_back_as_its_field_or_is_ignored(lang: Lang) -
     }
 
 
+def test_another_crms_owner_and_creation_time_stay_custom_fields() -> None:
+    """负责人 and 创建时间 are dropped from our own export only: from another CRM's file they are
+    kept, since nothing else holds them."""
+    fields = header_rules().fields_of(["客户名称", "负责人", "创建时间", "手机"])
+    assert fields == ["company", CUSTOM, CUSTOM, "phone"]
+
+
 def test_the_headers_of_exports_before_the_labels_read_back_too() -> None:
     older = (
         "id,name,company,phone,email,wechat,credit_code,grade,stage,region,industry,source,tags,"
         "pool,owner,created_at"
     )
     rules = header_rules()
-    assert [rules.field_of(header) for header in older.split(",")] == [
+    assert rules.fields_of(older.split(",")) == [
         IGNORE,
         *("name", "company", "phone", "email", "wechat", "credit_code", "grade"),
         IGNORE,

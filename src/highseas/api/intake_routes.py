@@ -81,11 +81,39 @@ def _mapping(text: str | None) -> dict[str, str]:
     return mapping
 
 
+def _value_map(text: str | None) -> dict[str, dict[str, str | None]]:
+    if not text:
+        return {}
+    try:
+        maps = json.loads(text)
+    except json.JSONDecodeError:
+        raise errors.InvalidInput(
+            "value_map", 'must be a JSON object such as {"grade": {"重要客户": "A"}}'
+        ) from None
+    if not isinstance(maps, dict) or not all(
+        isinstance(field, str)
+        and isinstance(values, dict)
+        and all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in values.items())
+        for field, values in maps.items()
+    ):
+        raise errors.InvalidInput("value_map", "must map fields to objects of value → value")
+    return maps
+
+
 MappingForm = Annotated[
-    str | None, Form(description='JSON object of header → field, e.g. {"联系电话": "phone"}')
+    str | None,
+    Form(description='JSON object of header → field ("custom" or "ignore"), e.g. {"联系电话": "phone"}'),
+]
+ValueMapForm = Annotated[
+    str | None,
+    Form(
+        description="JSON object of field → {value → value}, saved as the company's value map: "
+        '{"grade": {"重要客户": "A"}}'
+    ),
 ]
 LeadFile = Annotated[
-    UploadFile, File(description="A CSV (UTF-8, GBK or UTF-16 with a BOM) or XLSX file of leads")
+    UploadFile,
+    File(description="A CSV (UTF-8, GBK or UTF-16 with a BOM), XLSX, XLS or ODS file of leads"),
 ]
 
 
@@ -111,12 +139,20 @@ def import_leads(
     session: Db,
     response: Response,
     mapping: MappingForm = None,
+    value_map: ValueMapForm = None,
 ) -> ImportOut:
-    """Import leads into the pool as unowned customers; duplicates and bad rows go to the report."""
-    columns = _mapping(mapping)
+    """Import leads into the pool as unowned customers; duplicates and bad rows go to the report.
+    An explicit mapping is remembered for files with the same header row."""
+    columns, values = _mapping(mapping), _value_map(value_map)
     with _saved(file) as path:
         result = import_file(
-            session, user, pool_id, path, file_name=file.filename or "upload", mapping=columns
+            session,
+            user,
+            pool_id,
+            path,
+            file_name=file.filename or "upload",
+            mapping=columns,
+            value_map=values,
         )
     if result.already_imported:
         response.status_code = 200
@@ -125,15 +161,24 @@ def import_leads(
 
 @router.post("/pools/{pool_id}/import/preview")
 def preview_import(
-    pool_id: IdPath, file: LeadFile, user: CurrentUser, session: Db, mapping: MappingForm = None
+    pool_id: IdPath,
+    file: LeadFile,
+    user: CurrentUser,
+    session: Db,
+    mapping: MappingForm = None,
+    value_map: ValueMapForm = None,
 ) -> PreviewOut:
-    """The columns an import would read, the field each feeds, and the first rows: nothing is saved."""
-    columns = _mapping(mapping)
+    """The columns an import would read, the field each feeds, the first rows and the grade
+    values the company's value map decides: nothing is saved but the ``value_map`` given."""
+    columns, values = _mapping(mapping), _value_map(value_map)
     with _saved(file) as path:
-        preview = importer.preview_import(session, user, pool_id, path, columns)
+        preview = importer.preview_import(session, user, pool_id, path, columns, values)
     return PreviewOut(
         columns=[PreviewColumn(header=h, field=f) for h, f in preview.columns],
         rows=[PreviewRow(row=n, cells=cells) for n, cells in preview.rows],
+        remembered=preview.remembered,
+        values=preview.values,
+        problem=preview.problem,
     )
 
 

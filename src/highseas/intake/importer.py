@@ -1,4 +1,4 @@
-"""Importing a CSV or XLSX file of leads into a pool, in the caller's one transaction.
+"""Importing a CSV, XLSX, XLS or ODS file of leads into a pool, in the caller's one transaction.
 
 1. The pool, the file's SHA-256 and the SHA-256 of the effective column mapping are the import's
    key: a file already imported into that pool with that mapping returns its earlier batch and
@@ -20,8 +20,8 @@ import csv
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,16 @@ from highseas.customers.dedup import KEY_KINDS
 from highseas.customers.service import hold_all_dedup_keys
 from highseas.db import table_of
 from highseas.intake import staging
-from highseas.intake.mapping import HeaderRules, header_rules
+from highseas.intake.mapping import CUSTOM, ColumnMap, HeaderRules, header_rules, no_naming_column
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.reader import CHUNK, Table, read_table
+from highseas.intake.remembered import (
+    grade_reads_by_itself,
+    remember_mapping,
+    rules_for,
+    set_value_maps,
+    value_maps,
+)
 from highseas.intake.rows import RowCleaner
 from highseas.intake.similar import possible_duplicates
 from highseas.org.models import User
@@ -52,6 +59,7 @@ Progress = Callable[[int, int], None]
 class ImportResult:
     batch: ImportBatch
     already_imported: bool
+    remembered: bool = False  # the columns were read by the mapping confirmed for this header row
 
 
 def file_sha256(path: Path) -> str:
@@ -62,12 +70,18 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def mapping_sha256(rules: HeaderRules) -> str:
+def mapping_sha256(rules: HeaderRules, maps: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """The SHA-256 of the mapping as it acts: the overrides by header key, less those that restate
-    a default, as canonical JSON. The default mapping (``{}``) hashes as the batches did before
-    the mapping was part of the key."""
+    a default, and the company's value maps, as canonical JSON. The default mapping without value
+    maps hashes as the batches did before the mapping was part of the key; a corrected mapping or
+    value map gives another key, so the file is read again."""
     defaults = header_rules()
-    effective = {key: field for key, field in rules.explicit.items() if defaults.field_of(key) != field}
+    effective: dict[str, object] = {
+        key: field for key, field in rules.explicit.items() if (defaults.field_of(key) or CUSTOM) != field
+    }
+    if maps and any(maps.values()):
+        # A header key has no punctuation (header_key), so this key is never a header's.
+        effective[":values"] = {field: dict(values) for field, values in maps.items() if values}
     canonical = json.dumps(effective, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -142,12 +156,21 @@ def import_file(
     *,
     file_name: str | None = None,
     mapping: dict[str, str] | None = None,
+    value_map: Mapping[str, Mapping[str, str | None]] | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
+    """Import the file into the pool. ``mapping`` (header -> field) is the person's choice over
+    the mapping remembered for this header row, and is remembered in turn; ``value_map`` is saved
+    into the company's value maps before the rows are read."""
     pool = importable_pool(session, actor, pool_id)
     rules = header_rules(mapping)
+    if value_map:
+        set_value_maps(session, actor, value_map)
     digest = file_sha256(path)
-    mapping_digest = mapping_sha256(rules)
+    table = read_table(path, rules.is_header)
+    rules, remembered = rules_for(session, table.header, mapping or {})
+    maps = value_maps(session)
+    mapping_digest = mapping_sha256(rules, maps)
     earlier = session.scalars(
         select(ImportBatch).where(
             ImportBatch.pool_id == pool.id,
@@ -157,8 +180,9 @@ def import_file(
     ).first()
     if earlier is not None:
         return ImportResult(earlier, already_imported=True)
-    table = read_table(path, rules.is_header)
     columns = rules.columns(table.header)
+    if mapping:
+        remember_mapping(session, actor, pool.id, table.header, _confirmed(table.header, rules))
     now = clock.now()
     batch = ImportBatch(
         pool_id=pool.id,
@@ -172,7 +196,9 @@ def import_file(
     session.flush()
     with staging.bulk_settings(session):
         report = _Report(session, batch.id)
-        batch.rows, batch.invalid = _stage(session, table, RowCleaner(columns, pool.source), report, progress)
+        batch.rows, batch.invalid = _stage(
+            session, table, RowCleaner(columns, pool.source, value_maps=maps), report, progress
+        )
         if progress is not None:
             progress(table.size, table.size)
         hold_all_dedup_keys(session)  # from here to the commit, nobody else files a customer
@@ -205,7 +231,7 @@ def import_file(
         possible_duplicates=batch.possible_duplicates,
     )
     session.flush()
-    return ImportResult(batch, already_imported=False)
+    return ImportResult(batch, already_imported=False, remembered=remembered)
 
 
 def get_batch(session: Session, actor: User, batch_id: int) -> ImportBatch:
@@ -234,29 +260,92 @@ def importable_pool(session: Session, actor: User, pool_id: int) -> Pool:
     return pool
 
 
-def preview_import(
-    session: Session, actor: User, pool_id: int, path: Path, mapping: dict[str, str] | None = None
-) -> Preview:
-    """What an import of the file into the pool would read (see :func:`preview_file`), for whoever
-    may import into it; nothing is saved."""
-    importable_pool(session, actor, pool_id)
-    return preview_file(path, mapping)
+def _confirmed(header: list[str], rules: HeaderRules) -> dict[str, str]:
+    """Every named column's field, as the person confirmed it: what is remembered."""
+    return {cell: field for cell, field in zip(header, rules.fields_of(header), strict=True) if cell.strip()}
+
+
+PREVIEW_ROWS = 5
+VALUE_SCAN_ROWS = 500
+"""Rows read for the distinct values a person may map (the grade labels of the CRM left)."""
 
 
 @dataclass
 class Preview:
-    """What an import of a file would read: each column with the field it feeds (None: kept as a
-    custom field; "ignore": dropped) and the first data rows as they stand in the file."""
+    """What an import of a file would read: each column with the field it feeds ("custom": kept
+    as a custom field; "ignore": dropped), the first data rows as they stand in the file, whether
+    a remembered mapping applied, and by field the values found that need the company's value map
+    (with their target when it has one)."""
 
-    columns: list[tuple[str, str | None]]
+    columns: list[tuple[str, str]]
     rows: list[tuple[int, list[str]]]
+    remembered: bool = False
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    problem: str | None = None
+    """Why an import of the file read this way would be refused (no column for a name or a
+    company), for the person to choose a field before importing."""
 
 
-def preview_file(path: Path, mapping: dict[str, str] | None = None, rows: int = 5) -> Preview:
+def _grades_to_map(
+    columns: ColumnMap, scanned: list[tuple[int, list[str]]], known: Mapping[str, str]
+) -> dict[str, str | None]:
+    positions = columns.fields.get("grade", ())
+    found: dict[str, str | None] = {}
+    for _, cells in scanned:
+        for position in positions:
+            value = cells[position].strip() if position < len(cells) else ""
+            if value and value not in found and not grade_reads_by_itself(value):
+                found[value] = known.get(value)
+    return found
+
+
+def preview_file(
+    path: Path,
+    mapping: Mapping[str, str] | None = None,
+    rows: int = PREVIEW_ROWS,
+    *,
+    rules_of: Callable[[list[str]], tuple[HeaderRules, bool]] | None = None,
+    known_values: Mapping[str, Mapping[str, str]] | None = None,
+) -> Preview:
     """The header and first rows of a file, read as :func:`import_file` would: for a person to
-    check the column mapping before importing."""
+    check the column mapping before importing. ``rules_of`` gives the rules for the header found
+    (the remembered mapping under the explicit one); ``known_values`` the company's value maps."""
     rules = header_rules(mapping)
     table = read_table(path, rules.is_header)
-    rules.columns(table.header)  # refuses a file whose columns give no name or company
-    first = [row for _, row in zip(range(rows), table.rows, strict=False)]
-    return Preview([(cell, rules.field_of(cell)) for cell in table.header], first)
+    remembered = False
+    if rules_of is not None:
+        rules, remembered = rules_of(table.header)
+    columns = rules.columns(table.header, require_naming=False)
+    problem = None if columns.names_a_customer else no_naming_column(table.header).message
+    scanned = [row for _, row in zip(range(max(rows, VALUE_SCAN_ROWS)), table.rows, strict=False)]
+    grades = _grades_to_map(columns, scanned, (known_values or {}).get("grade", {}))
+    fields = rules.fields_of(table.header)
+    return Preview(
+        list(zip(table.header, fields, strict=True)),
+        scanned[:rows],
+        remembered,
+        {"grade": grades} if grades else {},
+        problem,
+    )
+
+
+def preview_import(
+    session: Session,
+    actor: User,
+    pool_id: int,
+    path: Path,
+    mapping: dict[str, str] | None = None,
+    value_map: Mapping[str, Mapping[str, str | None]] | None = None,
+) -> Preview:
+    """What an import of the file into the pool would read (see :func:`preview_file`), for whoever
+    may import into it; only ``value_map``, when given, is saved (the company's value maps)."""
+    importable_pool(session, actor, pool_id)
+    if value_map:
+        set_value_maps(session, actor, value_map)
+    explicit = mapping or {}
+    return preview_file(
+        path,
+        explicit,
+        rules_of=lambda header: rules_for(session, header, explicit),
+        known_values=value_maps(session),
+    )

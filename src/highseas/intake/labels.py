@@ -2,8 +2,8 @@
 columns (:data:`EXPORT_COLUMNS`), the values that are words (stage, yes/no) and the sheet names.
 
 An export read back by an import must give the same customers: every export header is recognised
-on import (:func:`export_header_aliases`), the customer fields as themselves and the rest (the id,
-the stage, the pool, the owner, the times) as columns to ignore.
+on import: the customer fields as themselves (:func:`export_header_aliases`) and the rest (the id,
+the stage, the pool, the owner, the times) as columns to ignore (:func:`export_only_headers`).
 """
 
 from __future__ import annotations
@@ -72,13 +72,31 @@ SHEET_NAME_LENGTH = 31
 
 
 def export_header_aliases() -> dict[str, tuple[str, ...]]:
-    """The headers of our exports, both languages and the column keys that exports before these
-    labels used as headers, by the import field (or ``"ignore"``) each reads back as."""
+    """The headers of our exports' customer fields, both languages and the column keys that
+    exports before these labels used as headers, by the import field each reads back as."""
     aliases: dict[str, tuple[str, ...]] = {}
     for column in EXPORT_COLUMNS:
-        labels = (column.zh, column.en, column.key)
-        aliases[column.imported_as] = (*aliases.get(column.imported_as, ()), *labels)
+        if column.imported_as != IGNORED:
+            aliases[column.imported_as] = (*aliases.get(column.imported_as, ()), *_labels(column))
     return aliases
+
+
+def export_only_headers() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The headers our exports write that an import of one of them drops (the id, the stage, the
+    pool, the owner, the times…), and the headers that tell a file is one of our exports (its id
+    and pool columns). Other CRMs write 负责人 or 创建时间 too, and there those columns are kept
+    as custom fields: they are dropped only from a file that is recognisably ours."""
+    dropped = tuple(
+        label for column in EXPORT_COLUMNS if column.imported_as == IGNORED for label in _labels(column)
+    )
+    markers = tuple(
+        label for column in EXPORT_COLUMNS if column.key in ("id", "pool") for label in _labels(column)
+    )
+    return dropped, markers
+
+
+def _labels(column: ExportColumn) -> tuple[str, str, str]:
+    return (column.zh, column.en, column.key)
 
 
 def sheet_name(text: str) -> str:

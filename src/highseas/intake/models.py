@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from highseas.db import Base, Instant, value_enum
@@ -63,3 +63,32 @@ class ImportIssue(Base):
     existing_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     score: Mapped[int | None] = mapped_column(Integer)
+
+
+class RememberedMapping(Base):
+    """The column mapping a person confirmed for files with this header row: the next file with
+    the same header (by :func:`highseas.intake.mapping.header_hash`) is read the same way."""
+
+    __tablename__ = "import_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    header_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    header: Mapped[list[str]] = mapped_column(JSON)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(Instant())
+
+
+class ImportValueMap(Base):
+    """A value another CRM writes and the value HighSeas files for it, per field (the company's
+    grade labels: 重要客户 → A)."""
+
+    __tablename__ = "import_value_map"
+    __table_args__ = (UniqueConstraint("field", "source_value", name="uq_import_value_map_field_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field: Mapped[str] = mapped_column(String(40))
+    source_value: Mapped[str] = mapped_column(String(100))
+    target_value: Mapped[str] = mapped_column(String(100))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(Instant())

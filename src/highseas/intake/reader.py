@@ -1,7 +1,9 @@
-"""Reading CSV and XLSX files as a stream of rows, whatever program or person wrote them.
+"""Reading CSV, XLSX, XLS and ODS files as a stream of rows, whatever program or person wrote them.
 
-Nothing here holds more than a row (and the CSV decoder's buffer) in memory: a file of a million
-leads reads in the same memory as a file of ten.
+A CSV file never holds more than a row (and the decoder's buffer) in memory: a file of a million
+leads reads in the same memory as a file of ten; spreadsheets are read by :mod:`.sheets`.
+The header is found below the title and notes rows other CRMs put above it (WukongCRM's merged
+"客户导入模板(*)为必填项" or "注意事项：…" row).
 """
 
 from __future__ import annotations
@@ -9,28 +11,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import load_workbook
-
 from highseas import errors
+from highseas.intake.sheets import MAX_LINE_CHARS, Sheet, read_xls, read_zipped
 
 CHUNK = 1 << 16
 HEADER_SEARCH_ROWS = 20
 """Title rows above the header ("2026 春季展会线索", merged across the sheet) are skipped; the
 header is looked for among this many first rows."""
-_XLSX_MAGIC = b"PK\x03\x04"
+_ZIP_MAGIC = b"PK\x03\x04"  # XLSX and ODS
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MAX_LINE_CHARS = 100_000
-"""Characters in one line of a CSV file (or one row of a sheet): a lead is far shorter."""
-MAX_XLSX_INFLATED = 100 << 20
-"""Bytes an Excel file may unpack to: its zip directory says how many before anything is
-unpacked, and reading never goes past what it says."""
 SUPPORTED_ENCODINGS = "UTF-8, GBK or UTF-16 (with a byte order mark)"
 _UTF8_EVIDENCE = 8
 """Non-ASCII characters read as UTF-8 before an invalid byte that make a file UTF-8 with a damaged
@@ -46,7 +40,7 @@ class Table:
 
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
-    size: int  # bytes for CSV, rows for XLSX: what ``position`` counts towards
+    size: int  # bytes for CSV, rows for a spreadsheet: what ``position`` counts towards
     position: Callable[[], int]
 
 
@@ -136,23 +130,44 @@ def _blank(cells: list[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
+def _widened(cells: list[str], spans: list[tuple[int, int]]) -> list[str]:
+    """A header cell merged across columns ("电话" over a mobile and a landline column) names
+    each of the columns it covers."""
+    filled = list(cells)
+    for first, last in spans:
+        for position in range(first + 1, min(last + 1, len(filled))):
+            if not filled[position]:
+                filled[position] = filled[first]
+    return filled
+
+
+def _looks_tabular(cells: list[str]) -> bool:
+    """Two different texts in a row: a header, not a title or notes row (one text, perhaps
+    merged across the sheet)."""
+    return len({cell.strip() for cell in cells if cell.strip()}) >= 2
+
+
 def _find_header(
-    numbered: Iterator[tuple[int, list[str]]], is_header: Callable[[list[str]], bool]
+    numbered: Iterator[tuple[int, list[str]]],
+    is_header: Callable[[list[str]], bool],
+    merged: dict[int, list[tuple[int, int]]] | None = None,
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The first row that ``is_header`` recognises (or else the first non-blank one) and the rest."""
+    """The first row that ``is_header`` recognises (or else the first that looks tabular, or the
+    first non-blank one) and the rows after it; merged header cells are spread over their columns."""
     seen: list[tuple[int, list[str]]] = []
     for number, cells in numbered:
         if _blank(cells):
             continue
-        seen.append((number, cells))
-        if is_header(cells):
-            return cells, numbered
+        candidate = _widened(cells, merged[number]) if merged and number in merged else cells
+        seen.append((number, candidate))
+        if is_header(candidate):
+            return candidate, numbered
         if len(seen) >= HEADER_SEARCH_ROWS:
             break
     if not seen:
         return [], iter(())
-    header = seen[0][1]
-    return header, _chain(seen[1:], numbered)
+    at = next((i for i, (_, cells) in enumerate(seen) if _looks_tabular(cells)), 0)
+    return seen[at][1], _chain(seen[at + 1 :], numbered)
 
 
 def _chain(
@@ -207,86 +222,24 @@ def _chain_text(first_line: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _cell_text(value: object) -> str:
-    """Spreadsheet values as a person reads them: 13800138000, not 13800138000.0 or 1.38E+10."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _check_inflated_size(file: IO[bytes]) -> None:
-    """Refuse a zip bomb from the sizes its central directory declares, before unpacking any of it
-    (:mod:`zipfile` never reads a member past its declared size)."""
-    try:
-        declared = sum(member.file_size for member in zipfile.ZipFile(file).infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise errors.InvalidInput("file", f"not a readable Excel file ({exc})") from None
-    if declared > MAX_XLSX_INFLATED:
-        raise errors.InvalidInput(
-            "file",
-            f"this Excel file unpacks to {declared >> 20} MB, more than the {MAX_XLSX_INFLATED >> 20} MB "
-            "allowed; split it or save it as CSV",
-        )
-    file.seek(0)
-
-
-def _read_xlsx(path: Path, is_header: Callable[[list[str]], bool]) -> Table:
-    # An open file rather than the path: openpyxl refuses paths whose name does not end in .xlsx,
-    # and uploads are kept under names of their own.
-    file = path.open("rb")
-    try:
-        _check_inflated_size(file)
-        book = load_workbook(file, read_only=True, data_only=True)
-    except errors.InvalidInput:
-        file.close()
-        raise
-    except Exception as exc:  # openpyxl raises a zoo of types for a damaged file
-        file.close()
-        raise errors.InvalidInput("file", f"not a readable Excel file ({type(exc).__name__})") from exc
-    sheet = book.worksheets[0]
-    done = 0
-
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        nonlocal done
-        try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                done = number
-                cells = [_cell_text(v) for v in values]
-                if sum(map(len, cells)) > MAX_LINE_CHARS:
-                    raise errors.InvalidInput(
-                        "file", f"row {number}: longer than {MAX_LINE_CHARS} characters"
-                    )
-                yield number, cells
-        except errors.InvalidInput:
-            raise
-        except Exception as exc:  # a damaged sheet is only found while it is read
-            raise errors.InvalidInput("file", f"row {done + 1}: not readable ({type(exc).__name__})") from exc
-        finally:
-            book.close()
-            file.close()
-
-    header, rows = _find_header(numbered(), is_header)
-    return Table(header, _non_blank(rows), sheet.max_row or 0, lambda: done)
+def _read_sheet(sheet: Sheet, is_header: Callable[[list[str]], bool]) -> Table:
+    header, rows = _find_header(sheet.rows, is_header, sheet.merged)
+    return Table(header, _non_blank(rows), sheet.total, sheet.done)
 
 
 def read_table(path: Path, is_header: Callable[[list[str]], bool]) -> Table:
-    """Open a CSV or XLSX file (told apart by content, not by name) as a :class:`Table`; a file
-    without a header and at least one row under it is refused."""
+    """Open a CSV, XLSX, XLS or ODS file (told apart by content, not by name) as a :class:`Table`;
+    a file without a header and at least one row under it is refused."""
     with path.open("rb") as file:
         magic = file.read(len(_XLS_MAGIC))
     if not magic:
         raise errors.InvalidInput("file", "is empty")
     if magic == _XLS_MAGIC:
-        raise errors.InvalidInput(
-            "file", "an Excel 97-2003 (.xls) file: save it as .xlsx or CSV and upload it again"
-        )
-    table = (_read_xlsx if magic.startswith(_XLSX_MAGIC) else _read_csv)(path, is_header)
+        table = _read_sheet(read_xls(path), is_header)
+    elif magic.startswith(_ZIP_MAGIC):
+        table = _read_sheet(read_zipped(path), is_header)
+    else:
+        table = _read_csv(path, is_header)
     if not table.header:
         raise errors.InvalidInput("file", "has no rows")
     first = next(table.rows, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,8 +78,15 @@ class Problem:
 class RowCleaner:
     """Cleans rows of one file; ``default_source`` fills empty sources (a pool per channel)."""
 
-    def __init__(self, columns: ColumnMap, default_source: str | None) -> None:
+    def __init__(
+        self,
+        columns: ColumnMap,
+        default_source: str | None,
+        *,
+        value_maps: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.columns = columns
+        self.value_maps = value_maps or {}
         self.fields = tuple(
             (field, positions, _LENGTHS.get(field)) for field, positions in columns.fields.items()
         )

@@ -29,7 +29,9 @@ class ImportOut(BaseModel):
 
 class PreviewColumn(BaseModel):
     header: str
-    field: str | None  # None: kept as a custom field; "ignore": dropped
+    field: str = Field(
+        description='the customer field the column feeds; "custom": kept as a custom field; "ignore"'
+    )
 
 
 class PreviewRow(BaseModel):
@@ -40,6 +42,14 @@ class PreviewRow(BaseModel):
 class PreviewOut(BaseModel):
     columns: list[PreviewColumn]
     rows: list[PreviewRow]
+    remembered: bool = Field(description="the mapping confirmed for a file with this header row applied")
+    values: dict[str, dict[str, str | None]] = Field(
+        description="by field, values found that the company's value map decides: "
+        '{"grade": {"重要客户": null}}'
+    )
+    problem: str | None = Field(
+        description="why importing the file read this way would be refused: no column for a name or company"
+    )
 
 
 class DistributeIn(BaseModel):

@@ -51,6 +51,8 @@ STRATEGIES = {
 # The customer fields an import column can feed (see intake/mapping.py), and "ignore".
 FIELD_NAMES = {
     "name": N_("Name"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
     "company": N_("Company"),
     "phone": N_("Phone"),
     "email": N_("Email"),
@@ -58,9 +60,13 @@ FIELD_NAMES = {
     "credit_code": N_("Unified social credit code"),
     "grade": N_("Grade"),
     "region": N_("Region"),
+    "province": N_("Province"),
+    "city": N_("City"),
+    "district": N_("District"),
     "industry": N_("Industry"),
     "source": N_("Source"),
     "tags": N_("Tags"),
+    "custom": N_("Custom field"),
     "ignore": N_("Ignore this column"),
 }
 STAGES = {"lead": N_("Lead"), "opportunity": N_("Opportunity"), "customer": N_("Customer")}

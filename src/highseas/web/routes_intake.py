@@ -26,7 +26,7 @@ from highseas.db import session_scope
 from highseas.downloads import CSV, download
 from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.importer import get_batch, import_file, importable_pool, preview_import
-from highseas.intake.mapping import FIELDS, IGNORE
+from highseas.intake.mapping import CUSTOM, FIELDS, IGNORE
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.report import write_report
 from highseas.org.queries import get_user
@@ -60,7 +60,8 @@ def _render_import(page: Page, status: int = 200, **context: Any) -> Response:
         "chosen_pool": None,
         "preview": None,
         "error": None,
-        "fields": {f: FIELD_NAMES[f] for f in (*FIELDS, IGNORE)},
+        "fields": {f: FIELD_NAMES[f] for f in (*FIELDS, CUSTOM, IGNORE)},
+        "grades": GRADES,
     }
     return page.render("import.html", status=status, **(values | context))
 
@@ -92,8 +93,14 @@ def import_page(page: SignedIn, pool: str | None = None) -> Response:
     return _render_import(page, chosen_pool=optional_int(pool, "pool", 1))
 
 
-def _show_preview(page: Page, pool_id: int, token: str, file_name: str, mapping: dict[str, str]) -> Response:
-    preview = preview_import(page.session, page.me, pool_id, uploads.held(page.me.id, token), mapping)
+ValueMap = dict[str, dict[str, str | None]]
+
+
+def _show_preview(
+    page: Page, pool_id: int, token: str, file_name: str, mapping: dict[str, str], value_map: ValueMap
+) -> Response:
+    path = uploads.held(page.me.id, token)
+    preview = preview_import(page.session, page.me, pool_id, path, mapping, value_map)
     return _render_import(page, chosen_pool=pool_id, preview=preview, token=token, file_name=file_name)
 
 
@@ -106,7 +113,7 @@ def upload(page: SignedIn, pool: Annotated[str, Form()], file: Annotated[UploadF
         pool_id = importable_pool(page.session, page.me, required_int(pool, "pool", 1)).id
         token = uploads.hold(page.me.id, file.file)
         try:
-            return _show_preview(page, pool_id, token, file.filename or "upload", {})
+            return _show_preview(page, pool_id, token, file.filename or "upload", {}, {})
         except errors.DomainError:
             uploads.release(page.me.id, token)  # a file that cannot be read is not kept for later
             raise
@@ -123,16 +130,22 @@ def run_import(
     intent: Annotated[str, Form()] = "import",
     header: TextList = [],  # noqa: B006 - FastAPI copies form defaults
     field: TextList = [],  # noqa: B006
+    grade_value: TextList = [],  # noqa: B006
+    grade_target: TextList = [],  # noqa: B006
 ) -> Response:
-    """Import the held file with the mapping as chosen, or ("preview") show it read that way."""
+    """Import the held file with the mapping and the grade value map as chosen, or ("preview")
+    show it read that way; the value map is saved either way, the mapping when importing."""
     # One select per column, in the header's order; an empty choice keeps the column as it reads.
     mapping = {h: f for h, f in zip(header, field, strict=False) if h.strip() and f}
+    grades = {v: t or None for v, t in zip(grade_value, grade_target, strict=False) if v.strip()}
+    value_map: ValueMap = {"grade": grades} if grades else {}
 
     def attempt() -> Response:
         pool_id = importable_pool(page.session, page.me, required_int(pool, "pool", 1)).id
         if intent == "preview":
-            return _show_preview(page, pool_id, token, file_name, mapping)
-        run = _ImportRun(page, pool_id, uploads.held(page.me.id, token), token, file_name, mapping)
+            return _show_preview(page, pool_id, token, file_name, mapping, value_map)
+        held = uploads.held(page.me.id, token)
+        run = _ImportRun(page, pool_id, held, token, file_name, mapping, value_map)
         return page.stream("import_progress.html", run.progress(), file_name=file_name, pool_id=pool_id)
 
     return _or_refusal(page, attempt, _import_refused(page, pool))
@@ -143,7 +156,14 @@ class _ImportRun:
     request's has ended by the time the page streams), telling the page how far it has got."""
 
     def __init__(
-        self, page: Page, pool_id: int, path: Path, token: str, file_name: str, mapping: dict[str, str]
+        self,
+        page: Page,
+        pool_id: int,
+        path: Path,
+        token: str,
+        file_name: str,
+        mapping: dict[str, str],
+        value_map: ValueMap,
     ) -> None:
         self.page = page
         self.user_id = page.me.id
@@ -152,6 +172,7 @@ class _ImportRun:
         self.token = token
         self.file_name = file_name
         self.mapping = mapping
+        self.value_map = value_map
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
 
     def work(self) -> None:
@@ -165,6 +186,7 @@ class _ImportRun:
                     self.path,
                     file_name=self.file_name,
                     mapping=self.mapping,
+                    value_map=self.value_map,
                     progress=lambda done, total: self.events.put(("read", (done, total))),
                 )
                 batch = (result.batch.id, result.already_imported)
