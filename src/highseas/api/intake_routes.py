@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from highseas import errors
@@ -33,6 +33,7 @@ from highseas.intake.schemas import (
     SkippedOut,
 )
 from highseas.intake.similar import possible_duplicates_of
+from highseas.web.i18n import Lang, negotiate, translations
 
 router = APIRouter(tags=["intake"], route_class=OneThread)
 FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
@@ -48,6 +49,7 @@ def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut
         imported=batch.imported,
         duplicates=batch.duplicates,
         invalid=batch.invalid,
+        warnings=batch.warnings,
         possible_duplicates=batch.possible_duplicates,
         created_at=batch.created_at,
         already_imported=already_imported,
@@ -131,10 +133,20 @@ def get_import(batch_id: IdPath, user: CurrentUser, session: ReadDb) -> ImportOu
 
 
 @router.get("/imports/{batch_id}/report", response_class=StreamingResponse)
-def import_report(batch_id: IdPath, user: CurrentUser, session: Db) -> StreamingResponse:
-    """The rows not imported (and possible duplicates) as CSV: row, column, kind, reason."""
+def import_report(
+    batch_id: IdPath,
+    user: CurrentUser,
+    session: Db,
+    lang: Annotated[Lang | None, Query(description="zh or en; else the Accept-Language header")] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Every row not simply imported, as CSV in the reader's language: row, column, result
+    (refused, duplicate, imported with warnings, possible duplicate), reason."""
     batch = get_batch(session, user, batch_id)
-    return download(lambda out: write_report(session, user, batch, out), f"import-{batch.id}-report.csv", CSV)
+    gettext = translations(lang or negotiate(accept_language)).gettext
+    return download(
+        lambda out: write_report(session, user, batch, out, gettext), f"import-{batch.id}-report.csv", CSV
+    )
 
 
 @router.post("/pools/{pool_id}/distribute")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from highseas.intake import staging
 from highseas.intake.mapping import header_rules
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.reader import CHUNK, Table, read_table
-from highseas.intake.rows import RowCleaner
+from highseas.intake.rows import Problem, RowCleaner
 from highseas.intake.similar import possible_duplicates
 from highseas.org.models import User
 from highseas.pools.models import Pool
@@ -82,15 +83,24 @@ class _Report:
 def _stage(
     session: Session, table: Table, cleaner: RowCleaner, report: _Report, progress: Progress | None
 ) -> tuple[int, int]:
-    """Load the clean rows into the staging table and report the bad ones; returns how many rows
-    the file has and how many of them were bad.
+    """Load the clean rows (and their phones after the first) into the staging tables and report
+    the refused rows and the cells left out; returns how many rows the file has and how many of
+    them were refused.
 
-    On PostgreSQL the connection is busy with ``COPY`` until every row is read, so bad rows wait in
-    a spool file (memory stays flat however many there are) and are reported after the load.
+    On PostgreSQL the connection is busy with ``COPY`` until every row is read, so the report's
+    rows and the further phones wait in spool files (memory stays flat however many there are)
+    and are written after the load.
     """
     counted = bad = 0
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="") as spool:
-        problems = csv.writer(spool)
+    spooled = {"max_size": 1 << 20, "mode": "w+", "encoding": "utf-8", "newline": ""}
+    with tempfile.SpooledTemporaryFile(**spooled) as spool, tempfile.SpooledTemporaryFile(**spooled) as more:
+        problems, phones = csv.writer(spool), csv.writer(more)
+
+        def note(number: int, kind: IssueKind, found: list[Problem]) -> None:
+            problems.writerows(
+                (number, kind.value, p.column[:200], p.reason, json.dumps(dict(p.params), ensure_ascii=False))
+                for p in found
+            )
 
         def clean_rows() -> Iterator[tuple[Any, ...]]:
             nonlocal counted, bad
@@ -99,23 +109,31 @@ def _stage(
                 cleaned = cleaner.clean(number, cells)
                 if isinstance(cleaned, list):
                     bad += 1
-                    problems.writerows((number, p.column[:200], p.reason) for p in cleaned)
+                    note(number, IssueKind.INVALID, cleaned)
                 else:
-                    yield cleaned
+                    note(number, IssueKind.WARNING, cleaned.warnings)
+                    phones.writerows(
+                        (number, text, e164, position)
+                        for position, (text, e164) in enumerate(cleaned.more_phones, start=1)
+                    )
+                    yield cleaned.staged
                 if progress is not None and counted % staging.CHUNK == 0:
                     progress(table.position(), table.size)
 
         staging.create_staging(session)
         staging.load_staging(session, clean_rows())
+        more.seek(0)
+        staging.load_more_phones(session, csv.reader(more))
         spool.seek(0)
-        for number, column, reason in csv.reader(spool):
+        for number, kind, column, reason, params in csv.reader(spool):
             report.add(
                 {
                     "batch_id": report.batch_id,
                     "row_number": int(number),
                     "column_name": column,
-                    "kind": IssueKind.INVALID.value,
+                    "kind": kind,
                     "reason": reason,
+                    "params": json.loads(params),
                 }
             )
     report.flush()
@@ -172,6 +190,7 @@ def import_file(
             report.add(issue)
             batch.possible_duplicates += 1
         report.flush()
+        batch.warnings = staging.count_warned(session, batch_id=batch.id)
         staging.drop_staging(session)
     audit(
         session,
@@ -184,6 +203,7 @@ def import_file(
         imported=batch.imported,
         duplicates=batch.duplicates,
         invalid=batch.invalid,
+        warnings=batch.warnings,
         possible_duplicates=batch.possible_duplicates,
     )
     session.flush()
