@@ -177,7 +177,8 @@ def mark_duplicates(session: Session) -> None:
             known = f"FROM customer_phone k {live} WHERE k.phone_e164 = {STAGING}.phone_e164"
             _mark_existing(session, key, "phone_e164 IS NOT NULL", known, "k.customer_id")
         if more_staged:
-            staged = f"FROM {MORE_PHONES} p JOIN customer c ON c.phone_e164 = p.phone_e164 AND c.deleted_at IS NULL"
+            live_first = "JOIN customer c ON c.phone_e164 = p.phone_e164 AND c.deleted_at IS NULL"
+            staged = f"FROM {MORE_PHONES} p {live_first}"
             _mark_existing(session, key, "TRUE", f"{staged} WHERE p.row_no = {STAGING}.row_no", "c.id")
         if more_known and more_staged:
             both = f"FROM {MORE_PHONES} p JOIN customer_phone k ON k.phone_e164 = p.phone_e164 {live}"
