@@ -302,5 +302,7 @@ def test_thousands_of_bad_rows_are_all_reported_while_the_good_ones_stream_in(
     result = run_import(org, write_csv(tmp_path / "half.csv", body))
     assert (result.batch.rows, result.batch.imported, result.batch.invalid) == (12_000, 6_000, 6_000)
     with org.session() as s:
-        refused = select(func.count(ImportIssue.row_number.distinct())).where(ImportIssue.kind == IssueKind.INVALID)
+        refused = select(func.count(ImportIssue.row_number.distinct())).where(
+            ImportIssue.kind == IssueKind.INVALID
+        )
         assert s.scalar(refused) == 6_000

@@ -18,7 +18,7 @@ from highseas.org.service import update_user
 from highseas.pools.service import PoolInput, create_pool
 from tests.web.conftest import Site, Visitor, csrf_of
 
-# Row 3 has a phone that cannot be one; row 4 is row 2's phone spelt another way; row 5's company
+# Row 3 has a phone that cannot be one (imported without it); row 4 is row 2's phone spelt another way; row 5's company
 # comes close to row 2's.
 LEADS = (
     "姓名,手机,公司\n"
@@ -69,16 +69,34 @@ def test_an_admin_previews_a_file_imports_it_and_downloads_the_report(site: Site
     assert streamed.status_code == 200 and "Import finished." in streamed.text
     result = admin.get(_result_link(streamed.text))
     counts = dict(re.findall(r'id="count-(\w+)">(\d+)<', result.text))
-    assert counts == {"rows": "4", "imported": "2", "duplicates": "1", "invalid": "1", "possible": "1"}
+    assert counts == {
+        "rows": "4",
+        "imported": "3",
+        "warnings": "1",
+        "duplicates": "1",
+        "invalid": "0",
+        "possible": "1",
+    }
     assert "杭州云帆信息科技有限公司" in result.text and "Row 5" in result.text
-    assert _names_in_pool(site, pool) == ["张伟", "陈静"]
+    assert "<td>imported with warnings</td><td>&#34;12&#34; is not a valid phone number</td>" in result.text
+    assert _names_in_pool(site, pool) == ["张伟", "李娜", "陈静"]
 
     batch_id = re.search(r'href="/imports/(\d+)/report"', result.text)
     assert batch_id
     report = admin.get(f"/imports/{batch_id.group(1)}/report")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
-    rows = [(r["row"], r["kind"]) for r in _csv(report)]
-    assert rows == [("3", "invalid"), ("4", "duplicate"), ("5", "possible")]
+    rows = [(r["row"], r["result"]) for r in _csv(report)]
+    assert rows == [
+        ("3", "imported with warnings"),
+        ("4", "duplicate"),
+        ("5", "imported, possible duplicate"),
+    ]
+    in_chinese = admin.get(f"/imports/{batch_id.group(1)}/report", params={"lang": "zh"})
+    assert [(r["行号"], r["结果"]) for r in _csv(in_chinese)] == [
+        ("3", "已导入（有警告）"),
+        ("4", "重复"),
+        ("5", "已导入（疑似重复）"),
+    ]
     # The held file went with the import: the same form cannot run it twice.
     again = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
     assert again.status_code == 422 and "expired" in again.text

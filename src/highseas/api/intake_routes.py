@@ -143,7 +143,8 @@ def import_report(
     """Every row not simply imported, as CSV in the reader's language: row, column, result
     (refused, duplicate, imported with warnings, possible duplicate), reason."""
     batch = get_batch(session, user, batch_id)
-    gettext = translations(lang or negotiate(accept_language)).gettext
+    # English by default, as every other answer of the API; a person's language when asked.
+    gettext = translations(lang or negotiate(accept_language, default=Lang.EN)).gettext
     return download(
         lambda out: write_report(session, user, batch, out, gettext), f"import-{batch.id}-report.csv", CSV
     )
