@@ -94,7 +94,7 @@ def test_both_phone_columns_and_both_numbers_of_a_cell_are_the_customers_phones(
     assert more_phones(org, imported["长沙麓山建材有限公司"].id) == [
         ("0532-86661234转8001", "+8653286661234")
     ]
-    assert [r[:3] + (r[3],) for r in issues(org, result)] == [
+    assert [r for r in issues(org, result)] == [
         ("4", "手机", "duplicate", "same phone as row 2"),
         ("5", "手机", "duplicate", "same phone as row 2"),
     ]
@@ -129,7 +129,7 @@ def test_errors_are_named_under_their_own_column_and_the_row_keeps_its_other_val
     )
     result = run(org, path)
     assert (result.batch.imported, result.batch.invalid, result.batch.warnings) == (2, 0, 2)
-    assert [r[:2] + (r[3],) for r in issues(org, result)] == [
+    assert [(*r[:2], r[3]) for r in issues(org, result)] == [
         ("2", "电话", '"62345678" has no area code'),
         ("3", "手机", '"1380013800" is not a valid phone number'),
         ("3", "电话", '"95588" is not a valid phone number'),

@@ -101,7 +101,7 @@ EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize(("region", "number"), EXAMPLES, ids=lambda v: str(v))
+@pytest.mark.parametrize(("region", "number"), EXAMPLES, ids=str)
 def test_libphonenumbers_example_numbers_read_to_their_e164(
     region: str, number: phonenumbers.PhoneNumber
 ) -> None:

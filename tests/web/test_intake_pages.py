@@ -18,8 +18,8 @@ from highseas.org.service import update_user
 from highseas.pools.service import PoolInput, create_pool
 from tests.web.conftest import Site, Visitor, csrf_of
 
-# Row 3 has a phone that cannot be one (imported without it); row 4 is row 2's phone spelt another way; row 5's company
-# comes close to row 2's.
+# Row 3 has a phone that cannot be one (imported without it); row 4 is row 2's phone spelt another
+# way; row 5's company comes close to row 2's.
 LEADS = (
     "姓名,手机,公司\n"
     "张伟,138 0013 8000,杭州云帆科技有限公司\n"

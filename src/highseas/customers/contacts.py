@@ -25,9 +25,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MOBILE_SEPARATORS = str.maketrans("", "", " -")
 # libphonenumber's own pattern of mainland mobiles (from the metadata phonenumbers ships), so that
 # the fast path accepts exactly the mobiles ``is_valid_number`` accepts and no 10- or 12-digit typo.
-_MAINLAND_MOBILE = re.compile(
-    phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION).mobile.national_number_pattern  # type: ignore[union-attr]
-)
+_MAINLAND = phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION)
+assert _MAINLAND is not None and _MAINLAND.mobile is not None and _MAINLAND.mobile.national_number_pattern
+_MAINLAND_MOBILE = re.compile(_MAINLAND.mobile.national_number_pattern)
 
 # Numbers people write into one cell: "13883001234/023-63001234", one per line, or listed.
 _PHONE_LIST = re.compile(r"[/;；，,、\n\r]+")

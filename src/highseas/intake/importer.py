@@ -80,6 +80,10 @@ class _Report:
             self.pending = []
 
 
+def _spool() -> tempfile.SpooledTemporaryFile[str]:
+    return tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
+
+
 def _stage(
     session: Session, table: Table, cleaner: RowCleaner, report: _Report, progress: Progress | None
 ) -> tuple[int, int]:
@@ -92,8 +96,7 @@ def _stage(
     and are written after the load.
     """
     counted = bad = 0
-    spooled = {"max_size": 1 << 20, "mode": "w+", "encoding": "utf-8", "newline": ""}
-    with tempfile.SpooledTemporaryFile(**spooled) as spool, tempfile.SpooledTemporaryFile(**spooled) as more:
+    with _spool() as spool, _spool() as more:
         problems, phones = csv.writer(spool), csv.writer(more)
 
         def note(number: int, kind: IssueKind, found: list[Problem]) -> None:
