@@ -233,7 +233,7 @@ def import_command(
             )
             batch = result.batch
             report_path = report or Path(f"{file.stem}.report.csv")
-            if batch.invalid or batch.duplicates or batch.possible_duplicates:
+            if batch.invalid or batch.warnings or batch.duplicates or batch.possible_duplicates:
                 with report_path.open("wb") as out:
                     write_report(session, actor, batch, out)
     except errors.DomainError as error:
@@ -242,11 +242,11 @@ def import_command(
         console.print(f"{file.name} was imported into {pool!r} before (import {batch.id}): nothing imported")
         return
     console.print(
-        f"import {batch.id}: {batch.rows} rows, [green]{batch.imported} imported[/green], "
-        f"{batch.duplicates} duplicates, {batch.invalid} invalid, "
+        f"import {batch.id}: {batch.rows} rows, [green]{batch.imported} imported[/green] "
+        f"({batch.warnings} with warnings), {batch.duplicates} duplicates, {batch.invalid} refused, "
         f"{batch.possible_duplicates} possible duplicates"
     )
-    if batch.invalid or batch.duplicates or batch.possible_duplicates:
+    if batch.invalid or batch.warnings or batch.duplicates or batch.possible_duplicates:
         console.print(f"report: {report_path}")
 
 
