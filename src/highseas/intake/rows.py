@@ -23,6 +23,7 @@ from sqlalchemy import String
 from highseas.customers.contacts import (
     ContactRefused,
     Phone,
+    chinese_mobile,
     company_key,
     fold_email,
     normalise_credit_code,
@@ -30,7 +31,7 @@ from highseas.customers.contacts import (
     read_phone,
     split_phones,
 )
-from highseas.customers.models import Customer
+from highseas.customers.models import GRADES, Customer
 from highseas.db import table_of
 from highseas.intake.mapping import ColumnMap
 from highseas.messages import N_
@@ -158,15 +159,18 @@ class RowCleaner:
         value_maps: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.columns = columns
-        self.fields = tuple(
-            (name, positions) for name, positions in columns.fields.items() if name != "phone"
-        )
-        self.phone_positions = columns.fields.get("phone", ())
-        self.default_source = default_source
         self.value_maps = {
             name: {_fold(label): value for label, value in labels.items()}
             for name, labels in (value_maps or {}).items()
         }
+        # Everything a row needs of a field, looked up once per file rather than once per cell.
+        self.fields = tuple(
+            (name, positions, self.value_maps.get(name), _LENGTHS.get(name))
+            for name, positions in columns.fields.items()
+            if name != "phone"
+        )
+        self.phone_positions = columns.fields.get("phone", ())
+        self.default_source = default_source
 
     def _mapped(self, name: str, text: str) -> str:
         labels = self.value_maps.get(name)
@@ -179,13 +183,13 @@ class RowCleaner:
         left out with a warning."""
         values: dict[str, str] = {}
         width = len(cells)
-        for name, positions in self.fields:
+        for name, positions, labels, limit in self.fields:
             for position in positions:
                 if position < width:
                     text = cells[position].strip()
                     if text:
-                        text = self._mapped(name, text)
-                        limit = _LENGTHS.get(name)
+                        if labels is not None:
+                            text = labels.get(_fold(text), text)
                         if limit is not None and len(text) > limit:
                             warnings.append(self._too_long(self.columns.header[position], text, limit))
                         else:
@@ -206,8 +210,14 @@ class RowCleaner:
         for position in self.phone_positions:
             if position >= width:
                 continue
+            cell = cells[position]
+            # Most cells hold one mainland mobile, typed plainly: read without splitting or folding.
+            fast = chinese_mobile(cell) if "phone" not in self.value_maps else None
+            if fast is not None:
+                phones.setdefault(fast, Phone(cell.strip(), fast))
+                continue
             column = self.columns.header[position]
-            for typed in split_phones(self._mapped("phone", cells[position])):
+            for typed in split_phones(self._mapped("phone", cell)):
                 try:
                     phone = read_phone(typed)
                 except ContactRefused as refused:
@@ -234,7 +244,7 @@ class RowCleaner:
         raw = values.get("grade")
         if raw is None:
             return None
-        grade = grade_of(raw)
+        grade = raw.upper() if raw.upper() in GRADES else grade_of(raw)
         if grade is None:
             warnings.append(Problem(self.columns.column_of("grade"), UNKNOWN_GRADE, {"value": raw}))
         return grade
@@ -317,10 +327,14 @@ class RowCleaner:
             self._region(values, warnings),
             values.get("industry"),
             values.get("source") or self.default_source,
-            json.dumps(self._tags(values, warnings), ensure_ascii=False),
-            json.dumps(self._custom_fields(cells, warnings), ensure_ascii=False),
+            _json(self._tags(values, warnings) if "tags" in values else []),
+            _json(self._custom_fields(cells, warnings) if self.columns.extra else {}),
         )
         return CleanRow(staged, [(p.text, p.e164) for p in phones[1:]], warnings)
+
+
+def _json(value: list[str] | dict[str, str]) -> str:
+    return json.dumps(value, ensure_ascii=False) if value else ("[]" if isinstance(value, list) else "{}")
 
 
 def tags_of(text: str) -> list[str]:
