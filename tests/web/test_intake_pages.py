@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
+from highseas.intake.importer import import_file
 from highseas.org.service import update_user
 from highseas.pools.service import PoolInput, create_pool
 from tests.web.conftest import Site, Visitor, csrf_of
@@ -291,3 +293,20 @@ def test_a_manager_exports_a_reps_customers_from_the_team_page(site: Site) -> No
     rows = _csv(manager.get(f"/export/users/{org.rep.id}?format=csv"))
     assert [r["name"] for r in rows] == ["张伟的客户"]
     assert site.as_("west_manager").get(f"/export/users/{org.rep.id}?format=csv").status_code == 404
+
+
+def test_the_result_page_in_chinese_says_what_became_of_each_row_in_chinese(
+    site: Site, tmp_path: Path
+) -> None:
+    leads = tmp_path / "线索.csv"
+    leads.write_text("姓名,手机\n李娜,12\n王芳,13800138000\n", encoding="utf-8")
+    result = site.org.run(import_file, site.org.admin, site.org.company_pool.id, leads)
+    page = site.as_("admin", language="zh-CN").get(f"/imports/{result.batch.id}")
+    assert page.status_code == 200
+    assert re.findall(r"<td>([^<]*)</td>", page.text) == [
+        "2",
+        "手机",
+        "已导入（有警告）",
+        "“12”不是有效的电话号码",
+    ]
+    assert "未在此列出的行都已按原样导入。" in page.text

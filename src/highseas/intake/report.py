@@ -9,7 +9,7 @@ the file and column names stay as the file has them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -73,9 +73,9 @@ def reason_of(issue: ImportIssue, gettext: Gettext) -> str:
 
 def report_rows(
     session: Session, reader: User, batch: ImportBatch, gettext: Gettext = _untranslated
-) -> Iterator[tuple[str, ...]]:
+) -> Generator[tuple[str, ...]]:
     """The report's rows (row, column, kind, reason), oldest row of the file first; streamed,
-    never all in memory. ``kind`` is the issue's kind as the API names it."""
+    never all in memory (close it to stop early). ``kind`` is the issue's kind as the API names it."""
     # Where a customer is, and whether the reader may see it, depend on its owner and pool only.
     places: dict[tuple[int | None, int], str | None] = {}
     query = (

@@ -8,6 +8,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
@@ -255,10 +256,11 @@ def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]
 def import_result(batch_id: IdPath, page: SignedIn) -> Response:
     batch = get_batch(page.session, page.me, batch_id)
     rows = report_rows(page.session, page.me, batch, page.gettext)
-    issues = [
-        {"row": row, "column": column, "result": page.gettext(RESULTS[IssueKind(kind)]), "reason": reason}
-        for row, column, kind, reason in islice(rows, REVIEW_LIMIT)
-    ]
+    with closing(rows):  # the first rows only: the report has them all
+        issues = [
+            {"row": row, "column": column, "result": page.gettext(RESULTS[IssueKind(kind)]), "reason": reason}
+            for row, column, kind, reason in islice(rows, REVIEW_LIMIT)
+        ]
     return page.render(
         "import_result.html",
         batch=batch,
