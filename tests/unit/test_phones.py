@@ -91,8 +91,9 @@ EXAMPLE_TYPES = [
     PhoneNumberType.VOIP,
     PhoneNumberType.PAGER,
 ]
-# libphonenumber's own example numbers (PhoneNumberMetadata.xml, as phonenumbers ships it) for the
-# regions a Chinese lead file holds, written nationally, internationally and with 00.
+# libphonenumber's own test vectors: the example numbers of its metadata (PhoneNumberMetadata.xml, as
+# phonenumbers ships it), which its ExampleNumbersTest proves valid, and the invalid example of each
+# region, for the regions a Chinese lead file holds.
 EXAMPLES = [
     (region, number)
     for region in ("CN", "HK", "MO", "TW")
@@ -113,6 +114,14 @@ def test_libphonenumbers_example_numbers_read_to_their_e164(
         assert read_phone(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)).e164 == e164
     else:
         assert read_phone(e164[1:]).e164 == e164  # "852 …" written without its "+"
+
+
+@pytest.mark.parametrize("region", ["CN", "HK", "MO", "TW"])
+def test_libphonenumbers_invalid_example_numbers_are_refused(region: str) -> None:
+    invalid = phonenumbers.invalid_example_number(region)
+    assert invalid is not None
+    with pytest.raises(ContactRefused):
+        read_phone(phonenumbers.format_number(invalid, PhoneNumberFormat.E164))
 
 
 mobiles = st.builds(
