@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from highseas import errors
 from highseas.customers.models import CustomerPhone
+from highseas.customers.phones import phones_of
 from highseas.customers.service import (
     CustomerInput,
     create_customer,
-    phones_of,
     restore,
     soft_delete,
     update_customer,

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers.hiding import public_custom_fields
 from highseas.customers.models import Customer
+from highseas.customers.phones import phones_of
 from highseas.customers.schemas import CustomerOut
 from highseas.customers.search import CUSTOMER_ROW_FIELDS, CustomerRow
-from highseas.customers.service import phones_of
 from highseas.org.models import User
 from highseas.pools.models import Pool
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -16,16 +16,15 @@ from highseas import clock, errors
 from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, can, ensure
 from highseas.customers.contacts import (
-    Phone,
     company_key,
     fold_email,
     normalise_credit_code,
     normalise_email,
     normalise_phone,
-    read_phone,
 )
 from highseas.customers.dedup import DEDUP_KEYS, duplicate_of, ensure_under_hit_limit
 from highseas.customers.models import GRADES, Customer, CustomerPhone, Deal, FollowUp, FollowUpKind, Stage
+from highseas.customers.phones import more_phones, phone_keys, phones_of, store_phones
 from highseas.db import is_postgresql
 from highseas.org.models import User
 from highseas.org.queries import company_settings
@@ -101,36 +100,6 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
         "tags": sorted({t.strip() for t in data.tags if t.strip()}),
         "custom_fields": dict(data.custom_fields),
     }
-
-
-def more_phones(typed: Iterable[str], primary: str | None) -> list[Phone]:
-    """A customer's numbers after the first, each read like the first and kept once."""
-    phones: dict[str, Phone] = {}
-    for number in typed:
-        if number and number.strip():
-            phone = read_phone(number)
-            if phone.e164 != primary:
-                phones.setdefault(phone.e164, phone)
-    return list(phones.values())
-
-
-def phones_of(session: Session, customer_id: int) -> list[str]:
-    """A customer's numbers after the first, as typed, in order."""
-    query = select(CustomerPhone.phone).where(CustomerPhone.customer_id == customer_id)
-    return list(session.scalars(query.order_by(CustomerPhone.position)))
-
-
-def _store_phones(session: Session, customer_id: int, phones: list[Phone]) -> None:
-    session.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == customer_id))
-    session.add_all(
-        CustomerPhone(customer_id=customer_id, phone=p.text, phone_e164=p.e164, position=n)
-        for n, p in enumerate(phones, start=1)
-    )
-
-
-def _phone_keys(session: Session, customer_id: int) -> list[str]:
-    query = select(CustomerPhone.phone_e164).where(CustomerPhone.customer_id == customer_id)
-    return list(session.scalars(query))
 
 
 def ensure_not_duplicate(
@@ -264,7 +233,7 @@ def create_customer(
     customer = add_customer(
         session, values, pool_id=pool.id, owner_id=owner_id, actor_id=actor.id, at=clock.now()
     )
-    _store_phones(session, customer.id, phones)
+    store_phones(session, customer.id, phones)
     refresh_due(session, customer)
     session.flush()
     return customer
@@ -288,7 +257,7 @@ def update_customer(session: Session, actor: User, customer_id: int, changes: di
     phones = more_phones(data.phones, values["phone_e164"])
     numbers = [p.e164 for p in phones]
     changed_keys = [key for key in DEDUP_KEYS if values.get(key) != getattr(customer, key)]
-    new_numbers = sorted(set(numbers) - set(_phone_keys(session, customer.id)))
+    new_numbers = sorted(set(numbers) - set(phone_keys(session, customer.id)))
     ensure_not_duplicate(
         session,
         actor,
@@ -304,7 +273,7 @@ def update_customer(session: Session, actor: User, customer_id: int, changes: di
     }
     if [p.text for p in phones] != current["phones"]:
         changed["phones"] = [current["phones"], [p.text for p in phones]]
-        _store_phones(session, customer.id, phones)
+        store_phones(session, customer.id, phones)
     for name, value in values.items():
         setattr(customer, name, value)
     customer.updated_at = clock.now()
@@ -407,7 +376,7 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
     ensure(session, actor, Action.DELETE, customer, doing="restore customers")
     # Someone may have filed the same real customer while this one was deleted.
     keys = {key: getattr(customer, key) for key in DEDUP_KEYS}
-    numbers = _phone_keys(session, customer.id)
+    numbers = phone_keys(session, customer.id)
     ensure_not_duplicate(session, actor, keys, exclude_id=customer.id, phones=numbers, held_phones=numbers)
     if customer.owner_id is not None:
         users, settings = lock_users(session, [customer.owner_id])

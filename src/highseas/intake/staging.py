@@ -118,7 +118,7 @@ def load_more_phones(session: Session, rows: Iterable[list[str]]) -> None:
                 for r, phone, e164, p in chunk
             ],
         )
-    if session.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {MORE_PHONES})")):
+    if _has_rows(session, MORE_PHONES):
         session.execute(text(f"CREATE INDEX ix_{MORE_PHONES}_e164 ON {MORE_PHONES} (phone_e164)"))
         session.execute(text(f"CREATE INDEX ix_{MORE_PHONES}_row ON {MORE_PHONES} (row_no)"))
 
