@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
@@ -13,6 +13,7 @@ from highseas.customers.contacts import (
     NO_AREA_CODE,
     NOT_VALID_PHONE,
     ContactRefused,
+    chinese_landline,
     chinese_mobile,
     normalise_credit_code,
     normalise_email,
@@ -133,6 +134,7 @@ mobiles = st.builds(
 )
 
 
+@settings(max_examples=2_000)
 @given(mobiles | st.text(alphabet="0123456789+- ", max_size=20))
 def test_the_fast_path_agrees_with_phonenumbers_on_every_number_it_accepts(typed: str) -> None:
     fast = chinese_mobile(typed)
@@ -157,3 +159,36 @@ def test_a_credit_code_with_spaces_hyphens_or_full_width_characters_is_one_code(
 
 def test_a_full_width_email_is_folded() -> None:
     assert normalise_email("ｗａｎｇ＠ｙｕｎｆａｎ．ｃｎ") == "wang@yunfan.cn"
+
+
+landlines = st.builds(
+    lambda area, open_, close, sep, number: f"{open_}0{area}{close}{sep}{number}",
+    st.text(alphabet="0123456789", min_size=2, max_size=3),
+    st.sampled_from(["", "("]),
+    st.sampled_from(["", ")"]),
+    st.sampled_from(["", " ", "-"]),
+    st.text(alphabet="0123456789 -", min_size=5, max_size=10),
+)
+
+
+@settings(max_examples=2_000)
+@given(landlines | st.text(alphabet="0123456789()- ", max_size=16))
+def test_the_landline_fast_path_agrees_with_phonenumbers_on_every_number_it_accepts(typed: str) -> None:
+    fast = chinese_landline(typed)
+    if fast is None:
+        return
+    assert parse_phone(typed) == fast
+    assert phonenumbers.is_valid_number(phonenumbers.parse(fast))
+
+
+@pytest.mark.parametrize("typed", ["0731-88881234", "(010) 8243 3070", "021 6234 5678", "0571-8888 6666"])
+def test_landlines_with_their_area_code_take_the_fast_path(typed: str) -> None:
+    fast = chinese_landline(typed)
+    assert fast is not None and fast == parse_phone(typed)
+
+
+@pytest.mark.parametrize("typed", ["0755-2345678", "0871-6512345", "0731-8888123"])
+def test_a_landline_one_digit_short_is_refused(typed: str) -> None:
+    assert chinese_landline(typed) is None
+    with pytest.raises(ContactRefused):
+        read_phone(typed)

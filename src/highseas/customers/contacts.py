@@ -28,6 +28,13 @@ _MOBILE_SEPARATORS = str.maketrans("", "", " -")
 _MAINLAND = phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION)
 assert _MAINLAND is not None and _MAINLAND.mobile is not None and _MAINLAND.mobile.national_number_pattern
 _MAINLAND_MOBILE = re.compile(_MAINLAND.mobile.national_number_pattern)
+# The same for landlines with their area code ("0731-88881234", "(010) 8243 3070"): libphonenumber's
+# fixed-line pattern, within its pattern of every mainland number.
+assert _MAINLAND.fixed_line is not None and _MAINLAND.fixed_line.national_number_pattern
+assert _MAINLAND.general_desc is not None and _MAINLAND.general_desc.national_number_pattern
+_MAINLAND_LANDLINE = re.compile(_MAINLAND.fixed_line.national_number_pattern)
+_MAINLAND_NUMBER = re.compile(_MAINLAND.general_desc.national_number_pattern)
+_LANDLINE_SEPARATORS = str.maketrans("", "", " -()")
 
 # Numbers people write into one cell: "13883001234/023-63001234", one per line, or listed.
 _PHONE_LIST = re.compile(r"[/;；，,、\n\r]+")
@@ -97,6 +104,18 @@ def chinese_mobile(text: str) -> str | None:
     return None
 
 
+def chinese_landline(text: str) -> str | None:
+    """E.164 of a mainland landline written with its area code and nothing else, else None: the
+    fast path's second half, for the one lead in twenty that gives an office number."""
+    digits = text.translate(_LANDLINE_SEPARATORS)
+    if not (digits[:1] == "0" and digits[1:2] not in ("", "0") and digits.isascii() and digits.isdigit()):
+        return None
+    national = digits[1:]
+    if _MAINLAND_LANDLINE.fullmatch(national) and _MAINLAND_NUMBER.fullmatch(national):
+        return "+86" + national
+    return None
+
+
 def _split_extension(text: str, region: str) -> tuple[str, str | None]:
     marked = _EXTENSION_MARK.match(text)
     if marked is not None:
@@ -146,7 +165,7 @@ def read_phone(raw: str, region: str = DEFAULT_REGION) -> Phone:
     an extension (``0731-88881234-8001``, ``转8001``, ``ext. 8001``) kept apart from the key."""
     text = unicodedata.normalize("NFKC", raw).strip()
     if region == DEFAULT_REGION:
-        fast = chinese_mobile(text)
+        fast = chinese_mobile(text) or chinese_landline(text)
         if fast is not None:
             return Phone(text, fast)
     number, extension = _split_extension(text, region)
