@@ -236,7 +236,7 @@ def import_command(
             )
             batch = result.batch
             report_path = report or Path(f"{file.stem}.report.csv")
-            if batch.invalid or batch.duplicates or batch.possible_duplicates:
+            if batch.invalid or batch.warnings or batch.duplicates or batch.possible_duplicates:
                 with report_path.open("wb") as out:
                     write_report(session, actor, batch, out)
     except errors.DomainError as error:
@@ -247,11 +247,11 @@ def import_command(
     if result.remembered:
         console.print("columns read as confirmed for an earlier file with the same header row")
     console.print(
-        f"import {batch.id}: {batch.rows} rows, [green]{batch.imported} imported[/green], "
-        f"{batch.duplicates} duplicates, {batch.invalid} invalid, "
+        f"import {batch.id}: {batch.rows} rows, [green]{batch.imported} imported[/green] "
+        f"({batch.warnings} with warnings), {batch.duplicates} duplicates, {batch.invalid} refused, "
         f"{batch.possible_duplicates} possible duplicates"
     )
-    if batch.invalid or batch.duplicates or batch.possible_duplicates:
+    if batch.invalid or batch.warnings or batch.duplicates or batch.possible_duplicates:
         console.print(f"report: {report_path}")
 
 

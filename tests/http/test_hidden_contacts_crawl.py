@@ -417,3 +417,17 @@ def test_a_sales_user_sees_the_contacts_of_a_customer_they_claim_until_they_rele
     assert (again.status_code, error_code(again)) == (409, "reclaim_protected")
     assert M2.leaks_in(again.text) == []
     assert api.admin.patch(f"/pools/{hidden.pool}", {"reclaim_protection_days": 0}).status_code == 200
+
+
+def test_further_phones_are_hidden_like_the_first(hidden: Hidden) -> None:
+    body = {"name": "两个号码", "phone": "13512345678", "phones": ["0731-88881234转8001"]}
+    created = hidden.api.admin.post("/customers", {**body, "pool_id": hidden.pool, "in_pool": True})
+    assert created.status_code == 201, created.text
+    assert created.json()["phones"] == ["0731-88881234转8001"]
+    customer_id = created.json()["id"]
+    try:
+        for persona in ("rep", "east_manager"):
+            read = getattr(hidden.api, persona).get(f"/customers/{customer_id}").json()
+            assert (read["phone"], read["phones"], read["contact_hidden"]) == (None, [], True)
+    finally:
+        assert hidden.api.admin.delete(f"/customers/{customer_id}").status_code == 204

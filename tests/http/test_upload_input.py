@@ -135,7 +135,7 @@ def test_an_xls_past_its_size_limit_is_refused_before_it_is_read(api: Api) -> No
     assert batches(api) == 0
 
 
-def test_rows_past_the_tag_and_custom_field_limits_are_reported_not_imported(api: Api) -> None:
+def test_values_past_the_tag_and_custom_field_limits_are_left_out_with_a_warning(api: Api) -> None:
     tags = ",".join(f"t{n}" for n in range(60))
     rows = [
         ["姓名", "标签", "备注"],
@@ -145,6 +145,7 @@ def test_rows_past_the_tag_and_custom_field_limits_are_reported_not_imported(api
     ]
     created = upload(api.admin, api.org.company_pool.id, xlsx_bytes(rows), "线索.xlsx")
     assert created.status_code == 201, created.text
-    assert (created.json()["imported"], created.json()["invalid"]) == (1, 2)
+    assert (created.json()["imported"], created.json()["invalid"], created.json()["warnings"]) == (3, 0, 2)
     with api.org.session() as session:
-        assert session.scalars(select(Customer.name)).all() == ["张伟"]
+        kept = {c.name: (len(c.tags), c.custom_fields) for c in session.scalars(select(Customer))}
+    assert kept == {"张伟": (1, {"备注": "老客户"}), "李娜": (50, {}), "王芳": (0, {})}

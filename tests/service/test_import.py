@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
 from highseas.intake.importer import ImportResult, import_file
-from highseas.intake.models import ImportBatch, ImportIssue
+from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.report import report_rows, write_report
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.models import Pool
@@ -114,35 +115,54 @@ def test_duplicates_inside_the_file_and_against_the_database_are_reported_not_im
     assert_invariants(org.engine)
 
 
-def test_a_broken_row_in_the_middle_is_reported_and_the_others_land(org: Org, tmp_path: Path) -> None:
+def test_a_row_with_bad_cells_is_imported_without_them_and_each_cell_is_a_warning(
+    org: Org, tmp_path: Path
+) -> None:
     path = write_csv(
         tmp_path / "broken.csv",
         "甲,13800138000,,,A,,,\n"
         "乙,12,,not-an-email,Z,,,\n"  # row 3
+        ",,,,,,,展会\n"  # row 4: nothing says who this is
         "丙,13900139000,,,,,,\n",
     )
     result = run_import(org, path)
-    assert (result.batch.rows, result.batch.imported, result.batch.invalid) == (3, 2, 1)
-    assert set(customers(org)) == {"甲", "丙"}
+    assert (result.batch.rows, result.batch.imported, result.batch.invalid, result.batch.warnings) == (
+        4,
+        3,
+        1,
+        1,
+    )
+    assert (customers(org)["乙"].phone, customers(org)["乙"].email, customers(org)["乙"].grade) == (
+        None,
+        None,
+        None,
+    )
     rows = report(org, result.batch)
     assert [(r[0], r[1], r[2]) for r in rows] == [
-        ("3", "手机", "invalid"),
-        ("3", "邮箱", "invalid"),
-        ("3", "等级", "invalid"),
+        ("3", "手机", "warning"),
+        ("3", "邮箱", "warning"),
+        ("3", "等级", "warning"),
+        ("4", "姓名", "invalid"),
     ]
     out = io.BytesIO()
     with org.session() as s:
-        assert write_report(s, org.admin, result.batch, out) == 3
-    assert out.getvalue().decode("utf-8-sig").splitlines()[0] == "row,column,kind,reason"
+        assert write_report(s, org.admin, result.batch, out) == 4
+    written = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+    assert written[:2] == [
+        ["row", "column", "result", "reason"],
+        ["3", "手机", "imported with warnings", '"12" is not a valid phone number'],
+    ]
+    assert written[-1][2] == "refused"
 
 
-def test_a_credit_code_that_fails_its_checksum_is_a_bad_row(org: Org, tmp_path: Path) -> None:
+def test_a_credit_code_that_fails_its_checksum_is_left_out_with_a_warning(org: Org, tmp_path: Path) -> None:
     path = tmp_path / "codes.csv"
     path.write_text("公司,统一社会信用代码\n甲公司,91310000MA1FL0B119\n乙公司,91310000MA1FL0B118\n")
     result = run_import(org, path)
-    assert (result.batch.imported, result.batch.invalid) == (1, 1)
-    assert report(org, result.batch)[0][:2] == ("3", "统一社会信用代码")
+    assert (result.batch.imported, result.batch.invalid, result.batch.warnings) == (2, 0, 1)
+    assert report(org, result.batch)[0][:3] == ("3", "统一社会信用代码", "warning")
     assert customers(org)["甲公司"].credit_code == "91310000MA1FL0B119"
+    assert customers(org)["乙公司"].credit_code is None
 
 
 def test_an_excel_file_with_a_merged_title_merged_header_groups_and_blank_rows(
@@ -278,9 +298,11 @@ def test_companies_with_close_names_are_imported_and_reported_as_possible_duplic
 def test_thousands_of_bad_rows_are_all_reported_while_the_good_ones_stream_in(
     org: Org, tmp_path: Path
 ) -> None:
-    body = "".join(f"坏{n},call-{n},,,,,,\n好{n},139{n:08d},,,,,,\n" for n in range(6_000))
+    body = "".join(f",call-{n},,,,,,\n好{n},139{n:08d},,,,,,\n" for n in range(6_000))
     result = run_import(org, write_csv(tmp_path / "half.csv", body))
     assert (result.batch.rows, result.batch.imported, result.batch.invalid) == (12_000, 6_000, 6_000)
     with org.session() as s:
-        reported = s.scalar(select(func.count()).select_from(ImportIssue))
-    assert reported == 6_000
+        refused = select(func.count(ImportIssue.row_number.distinct())).where(
+            ImportIssue.kind == IssueKind.INVALID
+        )
+        assert s.scalar(refused) == 6_000

@@ -29,19 +29,20 @@ def test_import_distribute_and_export_from_the_command_line(cli_org: Org, tmp_pa
     leads = tmp_path / "fair.csv"
     leads.write_text(
         "客户,号码,等级\n甲,13800138000,B\n乙,0086 138 0013 8000,B\n丙,13900139000,B\n丁,13700137000,C\n"
-        "戊,not a phone,B\n",
+        ",not a phone,B\n",  # says nothing of who the customer is
         encoding="gbk",
     )
     imported = runner.invoke(
         app, ["import", str(leads), "--pool", "Company", "--mapping", "客户=name", "--mapping", "号码=phone"]
     )
     assert imported.exit_code == 0, imported.output
-    assert "5 rows, 3 imported, 1 duplicates, 1 invalid" in imported.output
+    assert "5 rows, 3 imported (0 with warnings), 1 duplicates, 1 refused" in imported.output
     with (tmp_path / "fair.report.csv").open(encoding="utf-8-sig") as report:
         assert [row[:3] for row in csv.reader(report)] == [
-            ["row", "column", "kind"],
+            ["row", "column", "result"],
             ["3", "号码", "duplicate"],
-            ["6", "号码", "invalid"],
+            ["6", "客户", "refused"],
+            ["6", "号码", "refused"],
         ]
     same_mapping = ["--mapping", "号码=phone", "--mapping", "客户=name"]
     again = runner.invoke(app, ["import", str(leads), "--pool", "Company", *same_mapping])
@@ -104,4 +105,4 @@ def test_the_command_line_reads_a_wukong_xls_and_remembers_the_mapping_given(
     again = runner.invoke(app, ["import", str(later), "--pool", "East Leads"])
     assert again.exit_code == 0, again.output
     assert "columns read as confirmed for an earlier file" in again.output
-    assert "3 rows, 0 imported, 3 duplicates, 0 invalid" in again.output
+    assert "3 rows, 0 imported (0 with warnings), 3 duplicates, 0 refused" in again.output

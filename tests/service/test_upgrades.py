@@ -1,8 +1,8 @@
 """Upgrading a populated database of revision 0006 to this version's revisions (0007: public custom
 fields per pool and the per-user audit index; 0008: audit_event by username, which the login
-limits ask; 0009: remembered import mappings and value maps; 0012: the import key covers the
-column mapping) keeps every row, on SQLite and
-PostgreSQL."""
+limits ask; 0009: remembered import mappings and value maps; 0010: further phones, import
+warnings and report parameters; 0012: the import key covers the column mapping) keeps every row,
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from sqlalchemy import Engine, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from highseas.auth.models import AuditEvent, LoginFailure
+from highseas.customers.models import Customer, CustomerPhone
 from highseas.db import make_engine
 from highseas.intake.importer import mapping_sha256
 from highseas.intake.mapping import header_rules
-from highseas.intake.models import ImportBatch, ImportValueMap, RememberedMapping
+from highseas.intake.models import ImportBatch, ImportIssue, ImportValueMap, RememberedMapping
+from highseas.intake.report import report_rows
+from highseas.org.models import User
 from highseas.pools.models import Pool
 from highseas.schema import alembic_config, migrate
 from tests.conftest import PG_REQUIRED, PG_URL, START
@@ -165,3 +168,71 @@ def test_upgrading_from_0008_keeps_every_import_batch_under_the_empty_mapping_wi
         u["name"]: u["column_names"] for u in inspect(engine).get_unique_constraints("import_value_map")
     }
     assert uniques["uq_import_value_map_field_source"] == ["field", "source_value"]
+
+
+def test_upgrading_from_0008_keeps_every_import_and_customer_and_gives_them_no_warnings(
+    empty_database: Engine,
+) -> None:
+    """0010: ``customer_phone`` (empty: every customer keeps its one phone), ``import_batch.warnings``
+    and ``import_issue.params``; the reasons stored before stay readable in the report."""
+    engine = empty_database
+    config = alembic_config(engine)
+    command.upgrade(config, "0008")
+    with engine.begin() as connection:
+        run = connection.execute
+        run(
+            text(
+                "INSERT INTO user_account (id, username, name, password_hash, role, active, created_at) "
+                "VALUES (1, 'admin', '管理员', 'x', 'admin', :yes, 0)"
+            ),
+            {"yes": True},
+        )
+        run(
+            text(
+                "INSERT INTO pool (id, name, hide_contact, reclaim_protection_days, created_at) "
+                "VALUES (1, 'P', :no, 0, 0)"
+            ),
+            {"no": False},
+        )
+        run(
+            text(
+                "INSERT INTO import_batch (id, pool_id, actor_id, file_name, file_sha256, rows, imported, "
+                "invalid, duplicates, possible_duplicates, created_at) "
+                "VALUES (1, 1, 1, 'old.csv', 'abc', 2, 1, 1, 0, 0, 0)"
+            )
+        )
+        run(
+            text(
+                "INSERT INTO import_issue (batch_id, row_number, column_name, kind, reason) "
+                "VALUES (1, 3, '手机', 'invalid', 'phone: ''12'' is not a possible phone number')"
+            )
+        )
+        run(
+            text(
+                "INSERT INTO customer (name, phone, phone_e164, stage, tags, custom_fields, pool_id, won, "
+                "locked, import_batch_id, created_at, updated_at) VALUES ('张伟', '13800138000', "
+                "'+8613800138000', 'lead', '[]', '{}', 1, :no, :no, 1, 0, 0)"
+            ),
+            {"no": False},
+        )
+
+    command.upgrade(config, "head")
+
+    with Session(engine) as session:
+        batch = session.get(ImportBatch, 1)
+        assert batch is not None and (batch.rows, batch.imported, batch.invalid, batch.warnings) == (
+            2,
+            1,
+            1,
+            0,
+        )
+        issue = session.scalars(select(ImportIssue)).one()
+        assert (issue.reason, issue.params) == ("phone: '12' is not a possible phone number", {})
+        admin = session.get(User, 1)
+        assert admin is not None
+        assert [row[3] for row in report_rows(session, admin, batch)] == [issue.reason]
+        customer = session.scalars(select(Customer)).one()
+        assert (customer.phone, customer.phone_e164) == ("13800138000", "+8613800138000")
+        assert session.scalar(select(func.count()).select_from(CustomerPhone)) == 0
+    indexes = {index["name"] for index in inspect(engine).get_indexes("customer_phone")}
+    assert {"ix_customer_phone_phone_e164", "ix_customer_phone_customer_id"} <= indexes

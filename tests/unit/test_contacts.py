@@ -58,7 +58,7 @@ def test_the_mobile_fast_path_reads_plain_mainland_mobiles(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["(010) 8243 3070", "+1 650 253 0000", "12800138000", "１３８００１３８０００"]
+    "typed", ["(010) 8243 3070", "+1 650 253 0000", "852 6123 4567", "１３８００１３８０００"]
 )
 def test_everything_else_goes_to_phonenumbers(typed: str) -> None:
     assert chinese_mobile(typed) is None

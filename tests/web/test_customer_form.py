@@ -94,3 +94,15 @@ def test_a_customer_entered_during_an_import_is_refused_as_busy_and_the_form_is_
     assert 'value="导入时录入"' in page.text
     saved = rep.submit("/customers/new", "/customers/new", data)
     assert ("success", "Customer saved.") in flashes(saved.text)
+
+
+def test_a_customers_page_shows_every_phone_it_has(site: Site) -> None:
+    customer = site.org.run(
+        create_customer,
+        site.org.rep,
+        CustomerInput(name="两个号码", phone="13512345678", phones=["0731-88881234转8001"]),
+    )
+    page = site.as_("rep").get(f"/customers/{customer.id}")
+    assert page.status_code == 200
+    assert '<span class="phone">13512345678</span>' in page.text
+    assert '<span class="phone">0731-88881234转8001</span>' in page.text

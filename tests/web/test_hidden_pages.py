@@ -100,7 +100,7 @@ def test_the_import_result_lists_possible_duplicates_only_among_customers_the_re
     assert "None: no imported company name comes close" in result.text
     assert "杭州云帆科技有限公司" not in result.text and "colleague" not in result.text
     report = west.get(f"{link.group(1)}/report").content.decode("utf-8-sig")
-    assert report.strip().splitlines() == ["row,column,kind,reason"]
+    assert report.strip().splitlines() == ["row,column,result,reason"]
 
 
 def test_an_admin_marks_custom_fields_public_on_the_pool_form(site: Site) -> None:

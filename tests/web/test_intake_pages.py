@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
@@ -14,12 +15,13 @@ from sqlalchemy import func, select
 from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
 from highseas.customers.service import CustomerInput, create_customer
+from highseas.intake.importer import import_file
 from highseas.org.service import update_user
 from highseas.pools.service import PoolInput, create_pool
 from tests.web.conftest import Site, Visitor, csrf_of
 
-# Row 3 has a phone that cannot be one; row 4 is row 2's phone spelt another way; row 5's company
-# comes close to row 2's.
+# Row 3 has a phone that cannot be one (imported without it); row 4 is row 2's phone spelt another
+# way; row 5's company comes close to row 2's.
 LEADS = (
     "姓名,手机,公司\n"
     "张伟,138 0013 8000,杭州云帆科技有限公司\n"
@@ -69,16 +71,34 @@ def test_an_admin_previews_a_file_imports_it_and_downloads_the_report(site: Site
     assert streamed.status_code == 200 and "Import finished." in streamed.text
     result = admin.get(_result_link(streamed.text))
     counts = dict(re.findall(r'id="count-(\w+)">(\d+)<', result.text))
-    assert counts == {"rows": "4", "imported": "2", "duplicates": "1", "invalid": "1", "possible": "1"}
+    assert counts == {
+        "rows": "4",
+        "imported": "3",
+        "warnings": "1",
+        "duplicates": "1",
+        "invalid": "0",
+        "possible": "1",
+    }
     assert "杭州云帆信息科技有限公司" in result.text and "Row 5" in result.text
-    assert _names_in_pool(site, pool) == ["张伟", "陈静"]
+    assert "<td>imported with warnings</td><td>&#34;12&#34; is not a valid phone number</td>" in result.text
+    assert _names_in_pool(site, pool) == ["张伟", "李娜", "陈静"]
 
     batch_id = re.search(r'href="/imports/(\d+)/report"', result.text)
     assert batch_id
     report = admin.get(f"/imports/{batch_id.group(1)}/report")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
-    rows = [(r["row"], r["kind"]) for r in _csv(report)]
-    assert rows == [("3", "invalid"), ("4", "duplicate"), ("5", "possible")]
+    rows = [(r["row"], r["result"]) for r in _csv(report)]
+    assert rows == [
+        ("3", "imported with warnings"),
+        ("4", "duplicate"),
+        ("5", "imported, possible duplicate"),
+    ]
+    in_chinese = admin.get(f"/imports/{batch_id.group(1)}/report", params={"lang": "zh"})
+    assert [(r["行号"], r["结果"]) for r in _csv(in_chinese)] == [
+        ("3", "已导入（有警告）"),
+        ("4", "重复"),
+        ("5", "已导入（疑似重复）"),
+    ]
     # The held file went with the import: the same form cannot run it twice.
     again = admin.client.post("/import/run", data={"csrf_token": csrf_of(preview.text), **form})
     assert again.status_code == 422 and "expired" in again.text
@@ -274,3 +294,20 @@ def test_a_manager_exports_a_reps_customers_from_the_team_page(site: Site) -> No
     rows = _csv(manager.get(f"/export/users/{org.rep.id}?format=csv"))
     assert [(r["姓名"], r["负责人"], r["客户阶段"]) for r in rows] == [("张伟的客户", "张伟", "线索")]
     assert site.as_("west_manager").get(f"/export/users/{org.rep.id}?format=csv").status_code == 404
+
+
+def test_the_result_page_in_chinese_says_what_became_of_each_row_in_chinese(
+    site: Site, tmp_path: Path
+) -> None:
+    leads = tmp_path / "线索.csv"
+    leads.write_text("姓名,手机\n李娜,12\n王芳,13800138000\n", encoding="utf-8")
+    result = site.org.run(import_file, site.org.admin, site.org.company_pool.id, leads)
+    page = site.as_("admin", language="zh-CN").get(f"/imports/{result.batch.id}")
+    assert page.status_code == 200
+    assert re.findall(r"<td>([^<]*)</td>", page.text) == [
+        "2",
+        "手机",
+        "已导入（有警告）",
+        "“12”不是有效的电话号码",
+    ]
+    assert "未在此列出的行都已按原样导入。" in page.text

@@ -35,6 +35,7 @@ from highseas.intake.schemas import (
 from highseas.intake.similar import possible_duplicates_of
 from highseas.intake.template import template_file_name, write_template
 from highseas.languages import Lang, negotiate
+from highseas.web.i18n import translations
 
 router = APIRouter(tags=["intake"], route_class=OneThread)
 FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
@@ -44,10 +45,11 @@ def _language(
     request: Request,
     lang: Annotated[Lang | None, Query(description="zh or en; by default from Accept-Language")] = None,
 ) -> Lang:
+    # Files are read by people: in the company's language (Chinese, as the pages) unless asked.
     return lang or negotiate(request.headers.get("accept-language"))
 
 
-ExportLang = Annotated[Lang, Depends(_language)]
+ReaderLang = Annotated[Lang, Depends(_language)]
 
 
 def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut:
@@ -60,6 +62,7 @@ def _import_out(batch: ImportBatch, already_imported: bool = False) -> ImportOut
         imported=batch.imported,
         duplicates=batch.duplicates,
         invalid=batch.invalid,
+        warnings=batch.warnings,
         possible_duplicates=batch.possible_duplicates,
         created_at=batch.created_at,
         already_imported=already_imported,
@@ -183,7 +186,7 @@ def preview_import(
 
 
 @router.get("/imports/template", response_class=StreamingResponse)
-def import_template(user: CurrentUser, session: ReadDb, lang: ExportLang) -> StreamingResponse:
+def import_template(user: CurrentUser, session: ReadDb, lang: ReaderLang) -> StreamingResponse:
     """An XLSX file to fill in and import: the headers an import recognises, an example row and a
     sheet explaining each column."""
     return download(lambda out: write_template(out, lang), template_file_name(lang), XLSX)
@@ -195,10 +198,14 @@ def get_import(batch_id: IdPath, user: CurrentUser, session: ReadDb) -> ImportOu
 
 
 @router.get("/imports/{batch_id}/report", response_class=StreamingResponse)
-def import_report(batch_id: IdPath, user: CurrentUser, session: Db) -> StreamingResponse:
-    """The rows not imported (and possible duplicates) as CSV: row, column, kind, reason."""
+def import_report(batch_id: IdPath, user: CurrentUser, session: Db, lang: ReaderLang) -> StreamingResponse:
+    """Every row not simply imported, as CSV in the reader's language: row, column, result
+    (refused, duplicate, imported with warnings, possible duplicate), reason."""
     batch = get_batch(session, user, batch_id)
-    return download(lambda out: write_report(session, user, batch, out), f"import-{batch.id}-report.csv", CSV)
+    gettext = translations(lang).gettext
+    return download(
+        lambda out: write_report(session, user, batch, out, gettext), f"import-{batch.id}-report.csv", CSV
+    )
 
 
 @router.post("/pools/{pool_id}/distribute")
@@ -233,7 +240,7 @@ def distribute_customers(
 
 @router.get("/pools/{pool_id}/export", response_class=StreamingResponse)
 def export_pool_customers(
-    pool_id: IdPath, user: CurrentUser, session: Db, lang: ExportLang, fmt: FormatQuery = ExportFormat.CSV
+    pool_id: IdPath, user: CurrentUser, session: Db, lang: ReaderLang, fmt: FormatQuery = ExportFormat.CSV
 ) -> StreamingResponse:
     """The pool's unowned customers, custom fields included, headers and values in the caller's
     language; contact details the caller may not see are left empty."""
@@ -246,7 +253,7 @@ def export_pool_customers(
 
 @router.get("/users/{user_id}/export", response_class=StreamingResponse)
 def export_user_customers(
-    user_id: IdPath, user: CurrentUser, session: Db, lang: ExportLang, fmt: FormatQuery = ExportFormat.CSV
+    user_id: IdPath, user: CurrentUser, session: Db, lang: ReaderLang, fmt: FormatQuery = ExportFormat.CSV
 ) -> StreamingResponse:
     """The customers a user owns: for that user, their managers and admins."""
     return download(

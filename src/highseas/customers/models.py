@@ -132,3 +132,17 @@ class Deal(Base):
     repurchase: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(Instant())
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CustomerPhone(Base):
+    """A customer's phone after the first (which stays ``customer.phone``/``phone_e164``): the
+    second column of 手机 + 座机, or the second number of a cell. Kept apart so that a one-phone
+    lead, the common case of a large import, costs no extra row; dedup reads both."""
+
+    __tablename__ = "customer_phone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(40))
+    phone_e164: Mapped[str] = mapped_column(String(20), index=True)
+    position: Mapped[int] = mapped_column(Integer)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from highseas.auth.permissions import contact_hidden_pool_ids, contacts_shown
 from highseas.customers.hiding import public_custom_fields
 from highseas.customers.models import Customer
+from highseas.customers.phones import phones_of
 from highseas.customers.schemas import CustomerOut
 from highseas.customers.search import CUSTOMER_ROW_FIELDS, CustomerRow
 from highseas.org.models import User
@@ -53,12 +54,13 @@ class Presenter:
         else:
             fields = {name: getattr(c, name) for name in _STORED}
             fields["contact_hidden"] = self.hides(c)
+            fields["phones"] = [] if fields["contact_hidden"] else phones_of(self.session, c.id)
         fields["stage"] = c.stage.value
         fields["tags"] = c.tags or []
         fields["custom_fields"] = c.custom_fields or {}
         if fields["contact_hidden"]:
             public = self.public_fields.get(c.pool_id, [])
-            fields |= {"phone": None, "email": None, "wechat": None}
+            fields |= {"phone": None, "email": None, "wechat": None, "phones": []}
             fields["custom_fields"] = public_custom_fields(fields["custom_fields"], public)
         return fields
 
@@ -66,4 +68,4 @@ class Presenter:
         return CustomerOut.model_validate(self.fields(c))
 
 
-_STORED = tuple(name for name in CustomerOut.model_fields if name != "contact_hidden")
+_STORED = tuple(name for name in CustomerOut.model_fields if name not in ("contact_hidden", "phones"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,11 @@ from highseas.pools.schemas import Grade
 from highseas.validation import Amount, BusinessTime, CustomFields, Id, Tags
 
 StageName = Literal["lead", "opportunity", "customer"]
+MAX_PHONES = 10
+Phones = Annotated[
+    list[Annotated[str, Field(max_length=40)]],
+    Field(max_length=MAX_PHONES, description="the customer's numbers after the first"),
+]
 
 
 class CustomerIn(BaseModel):
@@ -29,6 +34,7 @@ class CustomerIn(BaseModel):
     source: str | None = Field(default=None, max_length=100)
     tags: Tags = []
     custom_fields: CustomFields = {}
+    phones: Phones = []
     pool_id: Id | None = None
     in_pool: bool = False
 
@@ -50,6 +56,7 @@ class CustomerPatch(BaseModel):
     source: str | None = Field(default=None, max_length=100)
     tags: Tags | None = None
     custom_fields: CustomFields | None = None
+    phones: Phones | None = None
 
 
 class CustomerOut(BaseModel):
@@ -67,6 +74,10 @@ class CustomerOut(BaseModel):
     source: str | None
     tags: list[str]
     custom_fields: dict[str, Any]
+    phones: list[str] = Field(
+        default=[],
+        description="the numbers after the first, when one customer is shown (lists show the first)",
+    )
     pool_id: int
     owner_id: int | None
     previous_owner_id: int | None

@@ -17,12 +17,14 @@ from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, can, ensure
 from highseas.customers.contacts import (
     company_key,
+    fold_email,
     normalise_credit_code,
     normalise_email,
     normalise_phone,
 )
 from highseas.customers.dedup import DEDUP_KEYS, duplicate_of, ensure_under_hit_limit
-from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
+from highseas.customers.models import GRADES, Customer, CustomerPhone, Deal, FollowUp, FollowUpKind, Stage
+from highseas.customers.phones import more_phones, phone_keys, phones_of, store_phones
 from highseas.db import is_postgresql
 from highseas.org.models import User
 from highseas.org.queries import company_settings
@@ -50,10 +52,12 @@ class CustomerInput:
     source: str | None = None
     tags: list[str] = field(default_factory=list)
     custom_fields: dict[str, Any] = field(default_factory=dict)
+    phones: list[str] = field(default_factory=list)  # the numbers after the first
 
 
 CENT = Decimal("0.01")
 EDITABLE_FIELDS = frozenset(CustomerInput.__dataclass_fields__)
+COLUMN_FIELDS = EDITABLE_FIELDS - {"phones"}
 
 
 def normalise_grade(raw: str | None) -> str | None:
@@ -76,7 +80,7 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
     except ValueError:
         raise errors.InvalidInput("stage", f"must be one of {', '.join(s.value for s in Stage)}") from None
     phone = data.phone.strip() if data.phone and data.phone.strip() else None
-    email = data.email.strip() if data.email and data.email.strip() else None
+    email = fold_email(data.email) if data.email and data.email.strip() else None
     credit = data.credit_code.strip() if data.credit_code and data.credit_code.strip() else None
     return {
         "name": name,
@@ -104,19 +108,27 @@ def ensure_not_duplicate(
     values: dict[str, Any],
     exclude_id: int | None = None,
     held: Iterable[str] = DEDUP_KEYS,
+    phones: Iterable[str] = (),
+    held_phones: Iterable[str] = (),
 ) -> None:
-    """Refuse a second record of one real customer: same phone (E.164), email, credit code or
-    company (its :func:`company_key`). Imports apply the same keys to whole files at once.
+    """Refuse a second record of one real customer: same phone (E.164; any of its numbers against
+    any of another's: ``phones`` are the numbers after the first), email, credit code or company
+    (its :func:`company_key`). Imports apply the same keys to whole files at once.
 
     The error says where the existing record is only to whom may see it, never its contact
     details; a user making many such hits is held back for a while (:mod:`highseas.customers.dedup`).
     """
     matches = [getattr(Customer, key) == values[key] for key in DEDUP_KEYS if values.get(key)]
+    numbers = [n for n in (values.get("phone_e164"), *phones) if n]
+    if numbers:
+        further = select(CustomerPhone.customer_id).where(CustomerPhone.phone_e164.in_(numbers))
+        matches += [Customer.phone_e164.in_(numbers), Customer.id.in_(further)]
     if not matches:
         return
     ensure_under_hit_limit(session, actor, 1)
     # Only new values can meet another request filing the same ones (an edit holds what it changes).
     keys = [f"{key}:{values[key]}" for key in held if values.get(key)]
+    keys += [f"phone_e164:{number}" for number in held_phones]
     if keys:
         _hold_dedup_keys(session, keys)
     query = (
@@ -198,6 +210,7 @@ def create_customer(
 ) -> Customer:
     """Create a customer owned by its creator (capacity applies), or unowned in a pool."""
     values = _clean(data)
+    phones = more_phones(data.phones, values["phone_e164"])
     settings = company_settings(session)
     home = pool_id if pool_id is not None else settings.default_pool_id
     if home is None:
@@ -209,7 +222,8 @@ def create_customer(
         raise errors.NotFound(f"no pool {home}")
     if in_pool:
         ensure_can_fill_pool(session, actor, pool)
-    ensure_not_duplicate(session, actor, values)
+    numbers = [p.e164 for p in phones]
+    ensure_not_duplicate(session, actor, values, phones=numbers, held_phones=numbers)
     owner_id = None
     if not in_pool:
         users, settings = lock_users(session, [actor.id])
@@ -219,6 +233,7 @@ def create_customer(
     customer = add_customer(
         session, values, pool_id=pool.id, owner_id=owner_id, actor_id=actor.id, at=clock.now()
     )
+    store_phones(session, customer.id, phones)
     refresh_due(session, customer)
     session.flush()
     return customer
@@ -233,16 +248,32 @@ def update_customer(session: Session, actor: User, customer_id: int, changes: di
     if unknown:
         raise errors.InvalidInput(sorted(unknown)[0], "cannot be changed here")
     ensure(session, actor, Action.EDIT, customer, doing="edit this customer")
-    reject_nulls(changes, ("name", "stage", "tags", "custom_fields"))
-    current = {name: getattr(customer, name) for name in EDITABLE_FIELDS}
+    reject_nulls(changes, ("name", "stage", "tags", "custom_fields", "phones"))
+    current: dict[str, Any] = {name: getattr(customer, name) for name in COLUMN_FIELDS}
     current["stage"] = customer.stage.value
-    values = _clean(CustomerInput(**{**current, **changes}))
+    current["phones"] = phones_of(session, customer.id)
+    data = CustomerInput(**{**current, **changes})
+    values = _clean(data)
+    phones = more_phones(data.phones, values["phone_e164"])
+    numbers = [p.e164 for p in phones]
     changed_keys = [key for key in DEDUP_KEYS if values.get(key) != getattr(customer, key)]
-    ensure_not_duplicate(session, actor, values, exclude_id=customer.id, held=changed_keys)
+    new_numbers = sorted(set(numbers) - set(phone_keys(session, customer.id)))
+    ensure_not_duplicate(
+        session,
+        actor,
+        values,
+        exclude_id=customer.id,
+        held=changed_keys,
+        phones=numbers,
+        held_phones=new_numbers,
+    )
     grade_changed = values["grade"] != customer.grade
     changed = {
         name: [getattr(customer, name), new] for name, new in values.items() if getattr(customer, name) != new
     }
+    if [p.text for p in phones] != current["phones"]:
+        changed["phones"] = [current["phones"], [p.text for p in phones]]
+        store_phones(session, customer.id, phones)
     for name, value in values.items():
         setattr(customer, name, value)
     customer.updated_at = clock.now()
@@ -345,7 +376,8 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
     ensure(session, actor, Action.DELETE, customer, doing="restore customers")
     # Someone may have filed the same real customer while this one was deleted.
     keys = {key: getattr(customer, key) for key in DEDUP_KEYS}
-    ensure_not_duplicate(session, actor, keys, exclude_id=customer.id)
+    numbers = phone_keys(session, customer.id)
+    ensure_not_duplicate(session, actor, keys, exclude_id=customer.id, phones=numbers, held_phones=numbers)
     if customer.owner_id is not None:
         users, settings = lock_users(session, [customer.owner_id])
         ensure_capacity(session, users[customer.owner_id], settings)

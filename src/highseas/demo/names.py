@@ -45,10 +45,16 @@ INDUSTRIES = (
 )  # fmt: skip
 TITLES = ("总经理", "采购经理", "IT主管", "行政主管", "运营总监", "财务经理", "技术负责人", "副总经理")
 TAGS = ("重点客户", "价格敏感", "决策链长", "有预算", "竞品在用", "老板直联", "需要演示", "年底采购")
-MOBILE_PREFIXES = tuple(
-    str(n)
-    for n in (*range(130, 140), *range(150, 160), 166, *range(173, 179), *range(180, 190), 191, 198, 199)
+# Mainland mobile prefixes that libphonenumber calls valid (154 and 174 are not allotted to mobiles).
+_MOBILE_BLOCKS = (
+    range(130, 140),
+    range(150, 154),
+    range(155, 160),
+    (166, 173),
+    range(175, 179),
+    range(180, 190),
 )
+MOBILE_PREFIXES = tuple(str(n) for block in (*_MOBILE_BLOCKS, (191, 198, 199)) for n in block)
 
 
 class NamePicker:

@@ -39,13 +39,12 @@ from highseas.intake.mapping import CUSTOM, ColumnMap, HeaderRules, header_rules
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
 from highseas.intake.reader import CHUNK, Table, read_table
 from highseas.intake.remembered import (
-    grade_reads_by_itself,
     remember_mapping,
     rules_for,
     set_value_maps,
     value_maps,
 )
-from highseas.intake.rows import RowCleaner
+from highseas.intake.rows import Problem, RowCleaner, grade_of
 from highseas.intake.similar import possible_duplicates
 from highseas.org.models import User
 from highseas.pools.models import Pool
@@ -105,18 +104,30 @@ class _Report:
             self.pending = []
 
 
+def _spool() -> tempfile.SpooledTemporaryFile[str]:
+    return tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="")
+
+
 def _stage(
     session: Session, table: Table, cleaner: RowCleaner, report: _Report, progress: Progress | None
 ) -> tuple[int, int]:
-    """Load the clean rows into the staging table and report the bad ones; returns how many rows
-    the file has and how many of them were bad.
+    """Load the clean rows (and their phones after the first) into the staging tables and report
+    the refused rows and the cells left out; returns how many rows the file has and how many of
+    them were refused.
 
-    On PostgreSQL the connection is busy with ``COPY`` until every row is read, so bad rows wait in
-    a spool file (memory stays flat however many there are) and are reported after the load.
+    On PostgreSQL the connection is busy with ``COPY`` until every row is read, so the report's
+    rows and the further phones wait in spool files (memory stays flat however many there are)
+    and are written after the load.
     """
     counted = bad = 0
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8", newline="") as spool:
-        problems = csv.writer(spool)
+    with _spool() as spool, _spool() as more:
+        problems, phones = csv.writer(spool), csv.writer(more)
+
+        def note(number: int, kind: IssueKind, found: list[Problem]) -> None:
+            problems.writerows(
+                (number, kind.value, p.column[:200], p.reason, json.dumps(dict(p.params), ensure_ascii=False))
+                for p in found
+            )
 
         def clean_rows() -> Iterator[tuple[Any, ...]]:
             nonlocal counted, bad
@@ -125,23 +136,31 @@ def _stage(
                 cleaned = cleaner.clean(number, cells)
                 if isinstance(cleaned, list):
                     bad += 1
-                    problems.writerows((number, p.column[:200], p.reason) for p in cleaned)
+                    note(number, IssueKind.INVALID, cleaned)
                 else:
-                    yield cleaned
+                    note(number, IssueKind.WARNING, cleaned.warnings)
+                    phones.writerows(
+                        (number, text, e164, position)
+                        for position, (text, e164) in enumerate(cleaned.more_phones, start=1)
+                    )
+                    yield cleaned.staged
                 if progress is not None and counted % staging.CHUNK == 0:
                     progress(table.position(), table.size)
 
         staging.create_staging(session)
         staging.load_staging(session, clean_rows())
+        more.seek(0)
+        staging.load_more_phones(session, csv.reader(more))
         spool.seek(0)
-        for number, column, reason in csv.reader(spool):
+        for number, kind, column, reason, params in csv.reader(spool):
             report.add(
                 {
                     "batch_id": report.batch_id,
                     "row_number": int(number),
                     "column_name": column,
-                    "kind": IssueKind.INVALID.value,
+                    "kind": kind,
                     "reason": reason,
+                    "params": json.loads(params),
                 }
             )
     report.flush()
@@ -216,6 +235,7 @@ def import_file(
             report.add(issue)
             batch.possible_duplicates += 1
         report.flush()
+        batch.warnings = staging.count_warned(session, batch_id=batch.id)
         staging.drop_staging(session)
     audit(
         session,
@@ -228,6 +248,7 @@ def import_file(
         imported=batch.imported,
         duplicates=batch.duplicates,
         invalid=batch.invalid,
+        warnings=batch.warnings,
         possible_duplicates=batch.possible_duplicates,
     )
     session.flush()
@@ -294,7 +315,7 @@ def _grades_to_map(
     for _, cells in scanned:
         for position in positions:
             value = cells[position].strip() if position < len(cells) else ""
-            if value and value not in found and not grade_reads_by_itself(value):
+            if value and value not in found and grade_of(value) is None:
                 found[value] = known.get(value)
     return found
 

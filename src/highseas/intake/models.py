@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,6 +38,8 @@ class ImportBatch(Base):
     imported: Mapped[int] = mapped_column(Integer, default=0)
     invalid: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    # Rows imported without one of their values (a phone without area code, an unknown grade…).
+    warnings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     possible_duplicates: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(Instant())
 
@@ -45,6 +48,7 @@ class IssueKind(enum.StrEnum):
     INVALID = "invalid"  # the row was not imported: a value is malformed
     DUPLICATE = "duplicate"  # the row was not imported: it is a customer already known
     POSSIBLE_DUPLICATE = "possible"  # imported, but its company looks like another's: a person decides
+    WARNING = "warning"  # imported without this cell's value: it could not be read
 
 
 class ImportIssue(Base):
@@ -58,7 +62,9 @@ class ImportIssue(Base):
     row_number: Mapped[int] = mapped_column(Integer)
     column_name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[IssueKind] = mapped_column(value_enum(IssueKind))
+    # A message id (English, translated for whoever reads the report) filled in from ``params``.
     reason: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     duplicate_of_row: Mapped[int | None] = mapped_column(Integer)
     existing_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))

@@ -9,8 +9,6 @@ the pool admins of any pool, in the import's preview.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,9 +30,6 @@ VALUE_MAP_FIELDS = {"grade": GRADES}
 MAX_VALUE_LENGTH = 100
 MAX_VALUES = 500
 """Values one call may map: a CRM's grade labels are a handful."""
-_LEADING_GRADE = re.compile(r"[A-E](?![A-Z])")
-
-
 def remembered_mapping(session: Session, header: list[str]) -> dict[str, str] | None:
     """The mapping confirmed for files with this header row, if one was."""
     found = session.scalars(
@@ -162,9 +157,3 @@ def set_value_maps(session: Session, actor: User, maps: Mapping[str, Mapping[str
     """:func:`set_value_map` for each field of ``maps``."""
     for field, mapping in maps.items():
         set_value_map(session, actor, field, mapping)
-
-
-def grade_reads_by_itself(value: str) -> bool:
-    """Whether HighSeas files a grade cell without a value map: A–E, or led by one of them
-    (WukongCRM's ``A（重点客户）``, yudao's ``A （重点客户）``)."""
-    return _LEADING_GRADE.match(unicodedata.normalize("NFKC", value).strip().upper()) is not None

@@ -21,6 +21,7 @@ class ImportOut(BaseModel):
     imported: int
     duplicates: int
     invalid: int
+    warnings: int = Field(description="rows imported without a value that could not be read")
     possible_duplicates: int
     created_at: datetime
     already_imported: bool

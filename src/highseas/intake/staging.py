@@ -34,11 +34,14 @@ from highseas.customers.dedup import DEDUP_KEYS, KEY_KINDS, ensure_under_hit_lim
 from highseas.customers.models import Customer
 from highseas.db import Instant, is_postgresql, table_of, to_micros
 from highseas.intake.rows import STAGED
+from highseas.messages import N_
 from highseas.org.models import User
 from highseas.ownership.writer import log_imported
 from highseas.pools.queries import viewer_parameters
 
 STAGING = "intake_row"
+MORE_PHONES = "intake_phone"
+"""The phones of staged rows after their first: (row_no, phone, phone_e164, position)."""
 CHUNK = 5_000
 
 _TEXT_COLUMNS = ", ".join(f"{column} TEXT" for column in STAGED[1:])
@@ -86,11 +89,42 @@ def create_staging(session: Session) -> None:
             f"existing_id INTEGER, dup_of_row INTEGER, dup_key TEXT){suffix}"
         )
     )
+    session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE {MORE_PHONES} (row_no INTEGER NOT NULL, phone TEXT NOT NULL, "
+            f"phone_e164 TEXT NOT NULL, position INTEGER NOT NULL){suffix}"
+        )
+    )
 
 
 def drop_staging(session: Session) -> None:
     if not is_postgresql(session):
         session.execute(text(f"DROP TABLE {STAGING}"))
+        session.execute(text(f"DROP TABLE {MORE_PHONES}"))
+
+
+def load_more_phones(session: Session, rows: Iterable[list[str]]) -> None:
+    """Stage the phones of rows after their first, as ``(row_no, phone, phone_e164, position)``;
+    only rows with several numbers have any, so this is a small table beside the rows."""
+    statement = text(
+        f"INSERT INTO {MORE_PHONES} (row_no, phone, phone_e164, position) "
+        "VALUES (:row, :phone, :e164, :position)"
+    )
+    for chunk in _chunks(iter(tuple(row) for row in rows)):
+        session.execute(
+            statement,
+            [
+                {"row": int(r), "phone": phone, "e164": e164, "position": int(p)}
+                for r, phone, e164, p in chunk
+            ],
+        )
+    if _has_rows(session, MORE_PHONES):
+        session.execute(text(f"CREATE INDEX ix_{MORE_PHONES}_e164 ON {MORE_PHONES} (phone_e164)"))
+        session.execute(text(f"CREATE INDEX ix_{MORE_PHONES}_row ON {MORE_PHONES} (row_no)"))
+
+
+def _has_rows(session: Session, table_name: str) -> bool:
+    return bool(session.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {table_name})")))
 
 
 def _chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -122,23 +156,37 @@ def mark_duplicates(session: Session) -> None:
     """Mark each staged row that matches a live customer, then each that repeats an earlier row.
 
     Against the database first: a row that is already a customer says which one. Within the file,
-    the first row with a key is kept and later ones point at it.
+    the first row with a key is kept and later ones point at it. A phone is any of a customer's or
+    a row's numbers: the first (in the customer and staging rows) or a further one (in
+    ``customer_phone`` and :data:`MORE_PHONES`); the statements over further phones only run when
+    there are any, so a file of one-phone leads pays nothing for them.
     """
     if not is_postgresql(session):
         # SQLite answers the correlated lookups below through these; PostgreSQL hashes instead.
         for key in DEDUP_KEYS:
             session.execute(text(f"CREATE INDEX ix_{STAGING}_{key} ON {STAGING} ({key})"))
+    more_known = _has_rows(session, "customer_phone")
+    more_staged = _has_rows(session, MORE_PHONES)
     for key in DEDUP_KEYS:
         match = f"c.{key} = {STAGING}.{key} AND c.deleted_at IS NULL"
-        session.execute(
-            text(
-                f"UPDATE {STAGING} SET existing_id = (SELECT MIN(c.id) FROM customer c WHERE {match}), "
-                f"dup_key = :key WHERE existing_id IS NULL AND {key} IS NOT NULL "
-                f"AND EXISTS (SELECT 1 FROM customer c WHERE {match})"
-            ),
-            {"key": key},
-        )
+        _mark_existing(session, key, f"{key} IS NOT NULL", f"FROM customer c WHERE {match}", "c.id")
+        if key != "phone_e164":
+            continue
+        live = "JOIN customer c ON c.id = k.customer_id AND c.deleted_at IS NULL"
+        if more_known:
+            known = f"FROM customer_phone k {live} WHERE k.phone_e164 = {STAGING}.phone_e164"
+            _mark_existing(session, key, "phone_e164 IS NOT NULL", known, "k.customer_id")
+        if more_staged:
+            live_first = "JOIN customer c ON c.phone_e164 = p.phone_e164 AND c.deleted_at IS NULL"
+            staged = f"FROM {MORE_PHONES} p {live_first}"
+            _mark_existing(session, key, "TRUE", f"{staged} WHERE p.row_no = {STAGING}.row_no", "c.id")
+        if more_known and more_staged:
+            both = f"FROM {MORE_PHONES} p JOIN customer_phone k ON k.phone_e164 = p.phone_e164 {live}"
+            _mark_existing(session, key, "TRUE", f"{both} WHERE p.row_no = {STAGING}.row_no", "k.customer_id")
     for key in DEDUP_KEYS:
+        if key == "phone_e164" and more_staged:
+            _mark_repeated_phones(session)
+            continue
         session.execute(
             text(
                 f"UPDATE {STAGING} SET dup_of_row = f.first_row, dup_key = :key "
@@ -150,6 +198,50 @@ def mark_duplicates(session: Session) -> None:
             {"key": key},
         )
 
+
+def _mark_repeated_phones(session: Session) -> None:
+    """Within the file, over every phone of every row: a later row with any number of an earlier
+    one points at the first row that has it."""
+    phones = (
+        f"SELECT row_no, phone_e164 AS v FROM {STAGING} WHERE existing_id IS NULL AND phone_e164 IS NOT NULL "
+        f"UNION ALL SELECT p.row_no, p.phone_e164 FROM {MORE_PHONES} p "
+        f"JOIN {STAGING} s ON s.row_no = p.row_no WHERE s.existing_id IS NULL"
+    )
+    session.execute(text(f"CREATE TEMPORARY TABLE intake_all_phones AS {phones}"))
+    session.execute(text("CREATE INDEX ix_intake_all_phones_v ON intake_all_phones (v)"))
+    firsts = "SELECT v, MIN(row_no) AS first_row FROM intake_all_phones GROUP BY v HAVING COUNT(*) > 1"
+    later = (
+        f"SELECT a.row_no, MIN(f.first_row) AS first_row FROM intake_all_phones a JOIN ({firsts}) f "
+        "ON a.v = f.v AND a.row_no > f.first_row GROUP BY a.row_no"
+    )
+    session.execute(
+        text(
+            f"UPDATE {STAGING} SET dup_of_row = d.first_row, dup_key = 'phone_e164' FROM ({later}) d "
+            f"WHERE {STAGING}.row_no = d.row_no AND {STAGING}.existing_id IS NULL "
+            f"AND {STAGING}.dup_of_row IS NULL"
+        )
+    )
+    session.execute(text("DROP TABLE intake_all_phones"))
+
+
+def _mark_existing(session: Session, key: str, staged_has_key: str, matches: str, customer_id: str) -> None:
+    """Point each staged row not yet matched at the first live customer ``matches`` finds."""
+    session.execute(
+        text(
+            f"UPDATE {STAGING} SET existing_id = (SELECT MIN({customer_id}) {matches}), dup_key = :key "
+            f"WHERE existing_id IS NULL AND {staged_has_key} AND EXISTS (SELECT 1 {matches})"
+        ),
+        {"key": key},
+    )
+
+
+SAME_KEY = {
+    "phone": N_("same phone"),
+    "email": N_("same email"),
+    "credit_code": N_("same credit code"),
+    "company": N_("same company"),
+}
+"""The reason of a duplicate, by the key it shares (a message id)."""
 
 _STAGED_HITS = table(STAGING, column("existing_id"), column("dup_key"))
 
@@ -219,6 +311,19 @@ def insert_customers(session: Session, *, batch_id: int, pool_id: int, actor_id:
         params,
     )
     log_imported(session, batch_id=batch_id, actor_id=actor_id, at=now)
+    if _has_rows(session, MORE_PHONES):
+        # Within a batch no two inserted customers share a phone (dedup saw to it), so a row's
+        # first phone finds the customer inserted from it.
+        session.execute(
+            text(
+                "INSERT INTO customer_phone (customer_id, phone, phone_e164, position) "
+                f"SELECT c.id, p.phone, p.phone_e164, p.position FROM {MORE_PHONES} p "
+                f"JOIN {STAGING} s ON s.row_no = p.row_no AND s.existing_id IS NULL AND s.dup_of_row IS NULL "
+                "JOIN customer c ON c.import_batch_id = :batch AND c.phone_e164 = s.phone_e164 "
+                "ORDER BY p.row_no, p.position"
+            ),
+            {"batch": batch_id},
+        )
     return inserted.rowcount  # type: ignore[attr-defined, no-any-return]
 
 
@@ -228,7 +333,7 @@ def record_duplicates(session: Session, *, batch_id: int, columns: dict[str, str
     column = " ".join(f"WHEN '{key}' THEN :column_{key}" for key in DEDUP_KEYS)
     params: dict[str, Any] = {"batch": batch_id, "kind": "duplicate"}
     for key, name in KEY_KINDS.items():
-        params[f"label_{key}"] = f"same {name}"
+        params[f"label_{key}"] = SAME_KEY[name]
         params[f"column_{key}"] = columns[name]
     recorded = session.execute(
         text(
@@ -240,3 +345,19 @@ def record_duplicates(session: Session, *, batch_id: int, columns: dict[str, str
         params,
     )
     return recorded.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def count_warned(session: Session, *, batch_id: int) -> int:
+    """How many rows of the batch were imported with a cell left out (not those refused as
+    duplicates after all)."""
+    return (
+        session.scalar(
+            text(
+                "SELECT COUNT(DISTINCT w.row_number) FROM import_issue w WHERE w.batch_id = :batch "
+                "AND w.kind = 'warning' AND NOT EXISTS (SELECT 1 FROM import_issue d "
+                "WHERE d.batch_id = :batch AND d.row_number = w.row_number AND d.kind = 'duplicate')"
+            ),
+            {"batch": batch_id},
+        )
+        or 0
+    )

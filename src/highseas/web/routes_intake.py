@@ -8,6 +8,8 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +22,6 @@ from sqlalchemy.orm import aliased
 from highseas import errors
 from highseas.api.deps import IdPath, engine_of
 from highseas.auth.permissions import Action, can, pools_for
-from highseas.customers.dedup import where_it_is
 from highseas.customers.models import GRADES, Customer
 from highseas.db import session_scope
 from highseas.downloads import CSV, download
@@ -28,7 +29,7 @@ from highseas.intake.distribution import Strategy, distribute
 from highseas.intake.importer import get_batch, import_file, importable_pool, preview_import
 from highseas.intake.mapping import CUSTOM, FIELDS, IGNORE
 from highseas.intake.models import ImportBatch, ImportIssue, IssueKind
-from highseas.intake.report import write_report
+from highseas.intake.report import RESULTS, report_rows, where_it_is, write_report
 from highseas.org.queries import get_user
 from highseas.pools.models import Pool
 from highseas.pools.queries import get_pool, is_pool_admin
@@ -38,6 +39,7 @@ from highseas.web import uploads
 from highseas.web.context import CsrfChecked, Page, SignedIn
 from highseas.web.format import FIELD_NAMES, STRATEGIES
 from highseas.web.forms import optional_int, optional_text, required_int
+from highseas.web.i18n import Lang, translations
 from highseas.web.lookups import user_names
 
 router = APIRouter()
@@ -262,7 +264,7 @@ def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]
             "score": score,
             "imported": new,
             "other": old,
-            "where": where_it_is(page.session, page.me, old),
+            "where": where_it_is(page.session, page.me, old, page.gettext),
         }
         for row, score, new, old in rows
         if can(page.session, page.me, Action.VIEW, old)
@@ -272,20 +274,31 @@ def _possible_duplicates(page: Page, batch: ImportBatch) -> list[dict[str, Any]]
 @router.get("/imports/{batch_id}")
 def import_result(batch_id: IdPath, page: SignedIn) -> Response:
     batch = get_batch(page.session, page.me, batch_id)
+    rows = report_rows(page.session, page.me, batch, page.gettext)
+    with closing(rows):  # the first rows only: the report has them all
+        issues = [
+            {"row": row, "column": column, "result": page.gettext(RESULTS[IssueKind(kind)]), "reason": reason}
+            for row, column, kind, reason in islice(rows, REVIEW_LIMIT)
+        ]
     return page.render(
         "import_result.html",
         batch=batch,
         pool=get_pool(page.session, batch.pool_id),
+        issues=issues,
         review=_possible_duplicates(page, batch),
         review_limit=REVIEW_LIMIT,
     )
 
 
 @router.get("/imports/{batch_id}/report")
-def import_report(batch_id: IdPath, page: SignedIn) -> Response:
+def import_report(batch_id: IdPath, page: SignedIn, lang: Lang | None = None) -> Response:
+    """The report in the page's language, or the one asked for (``?lang=en``)."""
     batch = get_batch(page.session, page.me, batch_id)
+    gettext = translations(lang or page.lang).gettext
     return download(
-        lambda out: write_report(page.session, page.me, batch, out), f"import-{batch.id}-report.csv", CSV
+        lambda out: write_report(page.session, page.me, batch, out, gettext),
+        f"import-{batch.id}-report.csv",
+        CSV,
     )
 
 
