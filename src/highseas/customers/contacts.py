@@ -7,7 +7,6 @@ so the two can never disagree about what counts as the same customer.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import phonenumbers
 
@@ -25,13 +24,6 @@ _MOBILE_SECOND_DIGITS = frozenset("3456789")
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_VALUE = {char: value for value, char in enumerate(_CREDIT_ALPHABET)}
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-# Legal-form suffixes, cut from the end of a company key however many are stacked ("集团有限公司");
-# longest first, so that "股份有限公司" goes whole. The lazy group keeps at least one character.
-_COMPANY_SUFFIXES = re.compile(
-    "^(.+?)(?:股份有限公司|有限责任公司|有限公司|公司|集团|coltd|limited|ltd|inc|corp)+$"
-)
-_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def chinese_mobile(text: str) -> str | None:
@@ -102,16 +94,3 @@ def normalise_credit_code(raw: str) -> str:
         raise errors.InvalidInput("credit_code", f"{raw!r} fails the checksum; look for a typo")
     return text
 
-
-def company_key(raw: str) -> str | None:
-    """A company name reduced to what tells companies apart, or None if nothing is left.
-
-    Full-width and half-width forms fold together (NFKC), case, spaces and punctuation go, and
-    legal-form suffixes (有限公司, 股份有限公司, (集团), Co., Ltd.…) are cut, repeatedly:
-    "中国平安（集团）股份有限公司" and "中国平安集团" give the same key.
-    """
-    key = _NOT_WORD.sub("", unicodedata.normalize("NFKC", raw).casefold())
-    stripped = _COMPANY_SUFFIXES.match(key)
-    if stripped is not None:
-        key = stripped.group(1)
-    return key or None

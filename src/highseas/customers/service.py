@@ -15,12 +15,8 @@ from sqlalchemy.orm import Session
 from highseas import clock, errors
 from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, can, ensure
-from highseas.customers.contacts import (
-    company_key,
-    normalise_credit_code,
-    normalise_email,
-    normalise_phone,
-)
+from highseas.customers.companies import company_key, company_of
+from highseas.customers.contacts import normalise_credit_code, normalise_email, normalise_phone
 from highseas.customers.dedup import DEDUP_KEYS, duplicate_of, ensure_under_hit_limit
 from highseas.customers.models import GRADES, Customer, Deal, FollowUp, FollowUpKind, Stage
 from highseas.db import is_postgresql
@@ -78,10 +74,12 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
     phone = data.phone.strip() if data.phone and data.phone.strip() else None
     email = data.email.strip() if data.email and data.email.strip() else None
     credit = data.credit_code.strip() if data.credit_code and data.credit_code.strip() else None
+    # A name that reads as an organisation is the company, for dedup, when no company is given.
+    company = company_of(data.company, name)
     return {
         "name": name,
         "company": data.company,
-        "company_key": company_key(data.company) if data.company else None,
+        "company_key": company_key(company) if company else None,
         "phone": phone,
         "phone_e164": normalise_phone(phone) if phone else None,
         "email": email,

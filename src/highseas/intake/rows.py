@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import String
 
 from highseas import errors
-from highseas.customers.contacts import company_key, normalise_credit_code, normalise_email, normalise_phone
+from highseas.customers.companies import company_key, company_of
+from highseas.customers.contacts import normalise_credit_code, normalise_email, normalise_phone
 from highseas.customers.models import Customer
 from highseas.customers.service import normalise_grade
 from highseas.db import table_of
@@ -138,7 +139,7 @@ class RowCleaner:
         except errors.InvalidInput as refused:
             problems.append(Problem(self.columns.column_of("grade"), refused.message))
         problems += too_long
-        company = values.get("company")
+        company = company_of(values.get("company"), values.get("name"))
         name = values.get("name") or company
         if name is None:
             problems.append(Problem(self.columns.column_of("name"), "name: a name or a company is needed"))
