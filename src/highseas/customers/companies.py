@@ -33,7 +33,25 @@ _CHINESE_SUFFIXES = re.compile(
 # English legal forms are whole words ("Co., Ltd.", "Company Limited", "Pte. Ltd."), dropped from
 # the end of the name before the punctuation goes and the words run together.
 _ENGLISH_SUFFIXES = frozenset(
-    "co company corp corporation inc incorporated llc llp lp ltd limited gmbh ag plc pte sa bv".split()
+    [
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "inc",
+        "incorporated",
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "limited",
+        "gmbh",
+        "ag",
+        "plc",
+        "pte",
+        "sa",
+        "bv",
+    ]
 )
 _WORD = re.compile(r"\w+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -44,7 +62,19 @@ _ORGANISATION_MARKERS = re.compile(
     "|协会|商会|基金会|委员会|合作社|工作室|商行|经营部|门市部|超市|商场|酒店|宾馆|出版社|俱乐部|馆"
 )
 _ENGLISH_ORGANISATION_WORDS = _ENGLISH_SUFFIXES | frozenset(
-    "group bank university college school hospital clinic institute laboratory studio agency".split()
+    [
+        "group",
+        "bank",
+        "university",
+        "college",
+        "school",
+        "hospital",
+        "clinic",
+        "institute",
+        "laboratory",
+        "studio",
+        "agency",
+    ]
 )
 
 # The hundred most common surnames (公安部户政管理研究中心《二〇二〇年全国姓名报告》, about 85% of
@@ -72,7 +102,8 @@ def _simplified() -> opencc.OpenCC:
 
 
 def _folded(raw: str) -> str:
-    return _simplified().convert(unicodedata.normalize("NFKC", raw)).casefold()
+    simplified: str = _simplified().convert(unicodedata.normalize("NFKC", raw))
+    return simplified.casefold()
 
 
 def _without_english_suffixes(text: str) -> str:
@@ -148,7 +179,7 @@ PLACES = frozenset(name for official in OFFICIAL_NAMES for name in (official, _s
 _PLACE_LENGTHS = sorted({len(place) for place in PLACES}, reverse=True)
 
 
-def _leading_place(key: str) -> int:
+def place_prefix_length(key: str) -> int:
     """How many characters of ``key`` are a leading place name (the longest), leaving a brand."""
     return next(
         (n for n in _PLACE_LENGTHS if len(key) - n >= _MIN_BRAND and key[:n] in PLACES),
@@ -167,6 +198,6 @@ def match_key(key: str) -> str:
     """A :func:`company_key` without the province and city around the brand, for possible
     duplicates only: 广东省深圳市腾讯 and 腾讯（深圳）both give 腾讯."""
     for _ in range(2):  # a province, then a city of it
-        key = key[_leading_place(key) :]
+        key = key[place_prefix_length(key) :]
     cut = _trailing_place(key)
     return key[: len(key) - cut] if cut else key

@@ -93,4 +93,3 @@ def normalise_credit_code(raw: str) -> str:
     if credit_code_check_char(text[:17]) != text[17]:
         raise errors.InvalidInput("credit_code", f"{raw!r} fails the checksum; look for a typo")
     return text
-

@@ -1,43 +1,72 @@
-"""Possible duplicates: imported companies whose names come close to another customer's.
+"""Possible duplicates: customers whose company names come close to another customer's.
 
 Equal company keys are duplicates and never get imported; near ones ("杭州云帆科技" and
-"杭州云帆信息科技") may be one company or two, so a person decides. Comparing every new name with
-every customer is quadratic, so names are compared within blocks sharing the key's first
-:data:`BLOCK_CHARS` characters (typically the city and the start of the brand), one block in memory
-at a time, with ``rapidfuzz`` doing the scoring in C++.
+"杭州云帆信息科技") may be one company or two, and so may one brand registered in two cities
+("北京小米科技", "小米科技"): a person decides, merging or dismissing them. Names are scored on their
+:func:`~highseas.customers.companies.match_key` (without the province or city around the brand).
+Comparing every new name with every customer is quadratic, so names are compared within blocks
+sharing :data:`BLOCK_CHARS` characters after a leading province or city (the start of the brand),
+one block in memory at a time, with ``rapidfuzz`` doing the scoring in C++.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import groupby
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, column, func, or_, select, table
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, column, func, or_, select, table
 from sqlalchemy.orm import Session
 
 from highseas.auth.audit import audit
 from highseas.auth.permissions import visible_customers_clause
-from highseas.customers.contacts import company_key
+from highseas.customers.companies import PLACES, company_key, match_key, place_prefix_length
 from highseas.customers.dedup import where_it_is
+from highseas.customers.dismissals import dismissed_with, pair
 from highseas.customers.models import Customer
 from highseas.db import table_of
 from highseas.intake.models import IssueKind
 from highseas.intake.staging import STAGING
 from highseas.org.models import User
+from highseas.ownership.service import get_customer
 from highseas.pools.queries import viewer_parameters
 
 THRESHOLD = 85
-"""``fuzz.ratio`` from which two company keys count as possibly one company."""
+"""``fuzz.ratio`` from which two match keys count as possibly one company."""
 BLOCK_CHARS = 4
 MAX_MATCHES = 10
+_LAST = "\U0010ffff"  # after every character a key may hold
 
 
 def _scored(key: str, keys: list[str]) -> list[tuple[str, float, int]]:
     """(key, score, position) of the keys close to ``key``, closest first."""
     return process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None)
+
+
+@cache
+def _places_by_length() -> list[tuple[int, list[str]]]:
+    lengths = sorted({len(place) for place in PLACES}, reverse=True)
+    return [(n, sorted(p for p in PLACES if len(p) == n)) for n in lengths]
+
+
+def block_of(key: SQLColumnExpression[str | None]) -> ColumnElement[str]:
+    """SQL: the block of a company key, the twin of :func:`python_block_of` — its first
+    :data:`BLOCK_CHARS` characters after a leading province or city name."""
+    leading = case(
+        *(
+            (and_(func.length(key) - n >= 2, func.substr(key, 1, n).in_(places)), n)
+            for n, places in _places_by_length()
+        ),
+        else_=0,
+    )
+    return func.substr(key, leading + 1, BLOCK_CHARS)
+
+
+def python_block_of(key: str) -> str:
+    return key[place_prefix_length(key) :][:BLOCK_CHARS]
 
 
 _STAGED_COMPANIES = table(
@@ -46,10 +75,10 @@ _STAGED_COMPANIES = table(
 
 
 def _blocks(session: Session, actor: User, batch_id: int) -> Iterator[list[Any]]:
-    """The batch's imported customers and the customers the importer may see, in blocks sharing
-    the key's first characters: (block, id, key, row of the file or None)."""
+    """The batch's imported customers and the customers the importer may see, in blocks:
+    (block, id, key, row of the file or None)."""
     staged = _STAGED_COMPANIES
-    block = func.substr(Customer.company_key, 1, BLOCK_CHARS)
+    block = block_of(Customer.company_key)
     imported_blocks = (
         select(block)
         .where(Customer.import_batch_id == batch_id, Customer.company_key.is_not(None))
@@ -86,19 +115,24 @@ def possible_duplicates(
     importer may see (one they may not see is nobody's business of theirs).
 
     Each imported customer is reported once, against its closest match; of two similar rows of
-    one file, the later one is reported. Run it while the staging table still exists.
+    one file, the later one is reported; pairs a person dismissed are not. Run it while the
+    staging table still exists.
     """
+    imported = select(Customer.id).where(Customer.import_batch_id == batch_id)
+    dismissed = dismissed_with(session, session.scalars(imported))
     for members in _blocks(session, actor, batch_id):
         if len(members) < 2:
             continue
-        keys = [key for _, _, key, _ in members]
-        for _, customer_id, key, row_no in members:
+        keys = [match_key(key) for _, _, key, _ in members]
+        for (_, customer_id, _, row_no), key in zip(members, keys, strict=True):
             if row_no is None:
                 continue
             # Best first; the first acceptable one is the closest other customer.
             for _, score, position in _scored(key, keys):
                 other_id, other_row = members[position][1], members[position][3]
                 if other_id == customer_id or (other_row is not None and other_row > row_no):
+                    continue
+                if pair(customer_id, other_id) in dismissed:
                     continue
                 yield {
                     "batch_id": batch_id,
@@ -120,30 +154,38 @@ class Match:
     score: int
 
 
-def possible_duplicates_of(session: Session, actor: User, company: str) -> list[Match]:
-    """Customers the actor may see whose company comes close to ``company`` but is not equal
-    (equal is a duplicate, refused on create): a person looks before creating. Says where each one
-    is, never its contact details; the lookup goes to the audit trail like any dedup hit."""
-    key = company_key(company)
-    if key is None:
-        return []
-    prefix = key[:BLOCK_CHARS]
-    # A key range rather than substr(): the company_key index answers it on both databases.
-    candidates = list(
-        session.scalars(
+def _in_block(key: str) -> ColumnElement[bool]:
+    """SQL: company keys in the block of ``key``, with or without a leading place, as key
+    ranges: the company_key index answers each of them on both databases."""
+    prefix = python_block_of(key)
+    starts = ["", *sorted(PLACES)]
+    return or_(
+        *(
+            and_(Customer.company_key >= start + prefix, Customer.company_key < start + prefix + _LAST)
+            for start in starts
+        )
+    )
+
+
+def _matches(
+    session: Session, actor: User, key: str, *, unlike: ColumnElement[bool], skip: set[int]
+) -> list[Match]:
+    candidates = [
+        candidate
+        for candidate in session.scalars(
             select(Customer)
             .where(
-                Customer.company_key >= prefix,
-                Customer.company_key < prefix + "\U0010ffff",
-                Customer.company_key != key,
+                _in_block(key),
+                unlike,
                 Customer.deleted_at.is_(None),
                 visible_customers_clause(actor.role),
             )
             .order_by(Customer.id),
             viewer_parameters(session, actor),
         )
-    )
-    scored = _scored(key, [c.company_key or "" for c in candidates])[:MAX_MATCHES]
+        if candidate.id not in skip
+    ]
+    scored = _scored(match_key(key), [match_key(c.company_key or "") for c in candidates])[:MAX_MATCHES]
     matches = [
         Match(candidates[p].id, where_it_is(session, actor, candidates[p]), round(score))
         for _, score, p in scored
@@ -152,3 +194,25 @@ def possible_duplicates_of(session: Session, actor: User, company: str) -> list[
         found = [m.customer_id for m in matches]
         audit(session, "possible_duplicates", actor_id=actor.id, customer_ids=found)
     return matches
+
+
+def possible_duplicates_of(session: Session, actor: User, company: str) -> list[Match]:
+    """Customers the actor may see whose company comes close to ``company`` but is not equal
+    (equal is a duplicate, refused on create): a person looks before creating. Says where each one
+    is, never its contact details; the lookup goes to the audit trail like any dedup hit."""
+    key = company_key(company)
+    if key is None:
+        return []
+    return _matches(session, actor, key, unlike=Customer.company_key != key, skip=set())
+
+
+def possible_duplicates_of_customer(session: Session, actor: User, customer_id: int) -> list[Match]:
+    """The customers the actor may see that may be the same company as this one (which they must
+    see, else ``not_found``), closest first, equal company keys included: records filed before
+    the keys folded as they do now, to merge or dismiss. Dismissed pairs are left out."""
+    customer = get_customer(session, actor, customer_id)
+    if customer.company_key is None:
+        return []
+    dismissed = dismissed_with(session, [customer.id])
+    skip = {other for low_high in dismissed for other in low_high} - {customer.id}
+    return _matches(session, actor, customer.company_key, unlike=Customer.id != customer.id, skip=skip)
