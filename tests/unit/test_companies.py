@@ -73,7 +73,18 @@ def test_a_place_alone_stays_a_name() -> None:
 
 
 def test_every_province_and_prefecture_has_its_short_form() -> None:
-    assert {"北京", "内蒙古", "西藏", "新疆", "广西", "延边", "大兴安岭", "西双版纳", "深圳", "香港"} <= PLACES
+    assert {
+        "北京",
+        "内蒙古",
+        "西藏",
+        "新疆",
+        "广西",
+        "延边",
+        "大兴安岭",
+        "西双版纳",
+        "深圳",
+        "香港",
+    } <= PLACES
     assert all(len(place) >= 2 for place in PLACES)
 
 

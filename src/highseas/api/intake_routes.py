@@ -26,13 +26,11 @@ from highseas.intake.schemas import (
     DistributeIn,
     DistributeOut,
     ImportOut,
-    PossibleDuplicateOut,
     PreviewColumn,
     PreviewOut,
     PreviewRow,
     SkippedOut,
 )
-from highseas.intake.similar import possible_duplicates_of
 
 router = APIRouter(tags=["intake"], route_class=OneThread)
 FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
@@ -185,15 +183,3 @@ def export_user_customers(
     return download(
         lambda out: export_owned(session, user, user_id, out, fmt), f"user-{user_id}.{fmt}", MEDIA_TYPES[fmt]
     )
-
-
-@router.get("/possible-duplicates")
-def possible_duplicates(
-    company: Annotated[str, Query(min_length=1, max_length=200)], user: CurrentUser, session: ReadDb
-) -> list[PossibleDuplicateOut]:
-    """Customers whose company name comes close to this one (equal ones are refused as duplicates):
-    where each one is, for a person to decide before creating another."""
-    return [
-        PossibleDuplicateOut(customer_id=m.customer_id, where=m.where, score=m.score)
-        for m in possible_duplicates_of(session, user, company)
-    ]

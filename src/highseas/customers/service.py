@@ -341,6 +341,10 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
     if customer is None or customer.deleted_at is None or not can(session, actor, Action.VIEW, customer):
         raise errors.NotFound(f"no deleted customer {customer_id}")
     ensure(session, actor, Action.DELETE, customer, doing="restore customers")
+    if customer.merged_into_id is not None:
+        raise errors.InvalidInput(
+            "customer_id", f"this customer was merged into customer {customer.merged_into_id}; open that one"
+        )
     # Someone may have filed the same real customer while this one was deleted.
     keys = {key: getattr(customer, key) for key in DEDUP_KEYS}
     ensure_not_duplicate(session, actor, keys, exclude_id=customer.id)

@@ -41,9 +41,18 @@ MAX_MATCHES = 10
 _LAST = "\U0010ffff"  # after every character a key may hold
 
 
-def _scored(key: str, keys: list[str]) -> list[tuple[str, float, int]]:
-    """(key, score, position) of the keys close to ``key``, closest first."""
-    return process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None)
+def _closest(key: str, keys: list[str]) -> list[tuple[float, int]]:
+    """(score, position) of the company keys close to ``key``, closest first: the better of
+    comparing them whole and comparing their :func:`match_key` (no province or city), so that a
+    city in both names ("杭州云帆科技", "杭州云帆信息科技") still counts, and a city in one only
+    ("北京小米科技", "小米科技") no longer counts against them."""
+    best: dict[int, float] = {}
+    for needle, haystack in ((key, keys), (match_key(key), [match_key(k) for k in keys])):
+        for _, score, position in process.extract(
+            needle, haystack, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None
+        ):
+            best[position] = max(score, best.get(position, 0.0))
+    return sorted(((score, position) for position, score in best.items()), key=lambda sp: (-sp[0], sp[1]))
 
 
 @cache
@@ -74,11 +83,10 @@ _STAGED_COMPANIES = table(
 )
 
 
-def _blocks(session: Session, actor: User, batch_id: int) -> Iterator[list[Any]]:
-    """The batch's imported customers and the customers the importer may see, in blocks:
-    (block, id, key, row of the file or None)."""
+def _blocks(session: Session, actor: User, batch_id: int, block: ColumnElement[str]) -> Iterator[list[Any]]:
+    """The batch's imported customers and the customers the importer may see, in blocks of
+    ``block`` (an expression of the company key): (block, id, key, row of the file or None)."""
     staged = _STAGED_COMPANIES
-    block = block_of(Customer.company_key)
     imported_blocks = (
         select(block)
         .where(Customer.import_batch_id == batch_id, Customer.company_key.is_not(None))
@@ -120,31 +128,43 @@ def possible_duplicates(
     """
     imported = select(Customer.id).where(Customer.import_batch_id == batch_id)
     dismissed = dismissed_with(session, session.scalars(imported))
-    for members in _blocks(session, actor, batch_id):
-        if len(members) < 2:
+    closest: dict[int, tuple[float, int, int]] = {}  # customer: (score, row, other customer)
+    # Blocks of the key's first characters, then of the brand's (after a province or city).
+    for block in (func.substr(Customer.company_key, 1, BLOCK_CHARS), block_of(Customer.company_key)):
+        for members in _blocks(session, actor, batch_id, block):
+            if len(members) > 1:
+                _closest_in_block(members, dismissed, closest)
+    for customer_id, (score, row_no, other_id) in sorted(closest.items(), key=lambda item: item[1][1]):
+        yield {
+            "batch_id": batch_id,
+            "row_number": row_no,
+            "column_name": column_name,
+            "kind": IssueKind.POSSIBLE_DUPLICATE.value,
+            "reason": f"company name {round(score)}% like",
+            "existing_customer_id": other_id,
+            "customer_id": customer_id,
+            "score": round(score),
+        }
+
+
+def _closest_in_block(
+    members: list[Any], dismissed: set[tuple[int, int]], closest: dict[int, tuple[float, int, int]]
+) -> None:
+    """Note in ``closest`` each imported member's closest other member, if closer than before."""
+    keys = [key for _, _, key, _ in members]
+    for _, customer_id, key, row_no in members:
+        if row_no is None:
             continue
-        keys = [match_key(key) for _, _, key, _ in members]
-        for (_, customer_id, _, row_no), key in zip(members, keys, strict=True):
-            if row_no is None:
+        # Best first; the first acceptable one is the closest other customer.
+        for score, position in _closest(key, keys):
+            other_id, other_row = members[position][1], members[position][3]
+            if other_id == customer_id or (other_row is not None and other_row > row_no):
                 continue
-            # Best first; the first acceptable one is the closest other customer.
-            for _, score, position in _scored(key, keys):
-                other_id, other_row = members[position][1], members[position][3]
-                if other_id == customer_id or (other_row is not None and other_row > row_no):
-                    continue
-                if pair(customer_id, other_id) in dismissed:
-                    continue
-                yield {
-                    "batch_id": batch_id,
-                    "row_number": row_no,
-                    "column_name": column_name,
-                    "kind": IssueKind.POSSIBLE_DUPLICATE.value,
-                    "reason": f"company name {round(score)}% like",
-                    "existing_customer_id": other_id,
-                    "customer_id": customer_id,
-                    "score": round(score),
-                }
-                break
+            if pair(customer_id, other_id) in dismissed:
+                continue
+            if customer_id not in closest or score > closest[customer_id][0]:
+                closest[customer_id] = (score, row_no, other_id)
+            break
 
 
 @dataclass(frozen=True)
@@ -157,12 +177,11 @@ class Match:
 def _in_block(key: str) -> ColumnElement[bool]:
     """SQL: company keys in the block of ``key``, with or without a leading place, as key
     ranges: the company_key index answers each of them on both databases."""
-    prefix = python_block_of(key)
-    starts = ["", *sorted(PLACES)]
+    prefixes = {key[:BLOCK_CHARS]} | {place + python_block_of(key) for place in ("", *sorted(PLACES))}
     return or_(
         *(
-            and_(Customer.company_key >= start + prefix, Customer.company_key < start + prefix + _LAST)
-            for start in starts
+            and_(Customer.company_key >= prefix, Customer.company_key < prefix + _LAST)
+            for prefix in sorted(prefixes)
         )
     )
 
@@ -185,10 +204,10 @@ def _matches(
         )
         if candidate.id not in skip
     ]
-    scored = _scored(match_key(key), [match_key(c.company_key or "") for c in candidates])[:MAX_MATCHES]
+    scored = _closest(key, [c.company_key or "" for c in candidates])[:MAX_MATCHES]
     matches = [
         Match(candidates[p].id, where_it_is(session, actor, candidates[p]), round(score))
-        for _, score, p in scored
+        for score, p in scored
     ]
     if matches:
         found = [m.customer_id for m in matches]
