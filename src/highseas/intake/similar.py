@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, column, f
 from sqlalchemy.orm import Session
 
 from highseas.auth.audit import audit
-from highseas.auth.permissions import visible_customers_clause
+from highseas.auth.permissions import Action, can, visible_customers_clause
 from highseas.customers.companies import PLACES, company_key, match_key, place_prefix_length
 from highseas.customers.dedup import where_it_is
 from highseas.customers.dismissals import dismissed_with, pair
@@ -169,9 +169,15 @@ def _closest_in_block(
 
 @dataclass(frozen=True)
 class Match:
+    """A customer the asker may see (so its name, company, owner and pool too), how close it is."""
+
     customer_id: int
     where: str
     score: int
+    name: str
+    company: str | None
+    owner_id: int | None
+    pool_id: int
 
 
 def _in_block(key: str) -> ColumnElement[bool]:
@@ -205,14 +211,18 @@ def _matches(
         if candidate.id not in skip
     ]
     scored = _closest(key, [c.company_key or "" for c in candidates])[:MAX_MATCHES]
-    matches = [
-        Match(candidates[p].id, where_it_is(session, actor, candidates[p]), round(score))
-        for score, p in scored
-    ]
+    matches = [_match(session, actor, candidates[p], score) for score, p in scored]
     if matches:
         found = [m.customer_id for m in matches]
         audit(session, "possible_duplicates", actor_id=actor.id, customer_ids=found)
     return matches
+
+
+def _match(session: Session, actor: User, customer: Customer, score: float) -> Match:
+    where = where_it_is(session, actor, customer)
+    return Match(
+        customer.id, where, round(score), customer.name, customer.company, customer.owner_id, customer.pool_id
+    )
 
 
 def possible_duplicates_of(session: Session, actor: User, company: str) -> list[Match]:
@@ -235,3 +245,13 @@ def possible_duplicates_of_customer(session: Session, actor: User, customer_id: 
     dismissed = dismissed_with(session, [customer.id])
     skip = {other for low_high in dismissed for other in low_high} - {customer.id}
     return _matches(session, actor, customer.company_key, unlike=Customer.id != customer.id, skip=skip)
+
+
+def mergeable_duplicates(session: Session, actor: User, customer_id: int) -> list[Match]:
+    """:func:`possible_duplicates_of_customer` that the actor may merge with this customer or
+    dismiss (``can`` MERGE on both): what the customer's page offers them."""
+    customer = get_customer(session, actor, customer_id)
+    if not can(session, actor, Action.MERGE, customer):
+        return []
+    matches = possible_duplicates_of_customer(session, actor, customer_id)
+    return [m for m in matches if can(session, actor, Action.MERGE, session.get_one(Customer, m.customer_id))]

@@ -23,6 +23,7 @@ from highseas.web import (
     routes_admin_pools,
     routes_auth,
     routes_customer_form,
+    routes_duplicates,
     routes_intake,
     routes_rep,
     routes_team,
@@ -99,6 +100,7 @@ def install(app: FastAPI) -> None:
     for module in (
         routes_auth,
         routes_customer_form,
+        routes_duplicates,
         routes_rep,
         routes_team,
         routes_intake,

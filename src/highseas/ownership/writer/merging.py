@@ -38,7 +38,6 @@ def merge_ownership(
         from_user_id=merged_owner,
         pool_id=merged.pool_id,
         actor_id=actor_id,
-        reason=f"merged into customer {survivor.id}",
         at=at,
         seq=merged.next_record_seq(),
     )
@@ -55,7 +54,6 @@ def merge_ownership(
         to_user_id=survivor.owner_id,
         pool_id=survivor.pool_id,
         actor_id=actor_id,
-        reason=f"customer {merged.id} merged into this one",
         at=at,
         seq=survivor.next_record_seq(),
     )
