@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from highseas import clock, errors
 from highseas.auth.models import AuditEvent
@@ -19,7 +19,12 @@ from highseas.customers.merge import merge_customers
 from highseas.customers.models import Customer, Deal, FollowUp
 from highseas.customers.service import CustomerInput, create_customer, log_followup, record_deal, restore
 from highseas.intake.importer import import_file
-from highseas.intake.similar import possible_duplicates_of, possible_duplicates_of_customer
+from highseas.intake.similar import (
+    block_of,
+    possible_duplicates_of,
+    possible_duplicates_of_customer,
+    python_block_of,
+)
 from highseas.org.models import User
 from highseas.ownership.models import EventKind, OwnershipEvent
 from highseas.pools.service import PoolInput, update_pool
@@ -261,3 +266,48 @@ def test_only_who_may_merge_may_dismiss_and_invisible_customers_are_not_found(or
         org.run(dismiss_possible_duplicate, org.east_manager, mine.id, theirs.id)
     with pytest.raises(errors.InvalidInput):
         org.run(dismiss_possible_duplicate, org.rep, mine.id, mine.id)
+
+
+# The same in an import
+
+
+def _import(org: Org, tmp_path: Path, body: str) -> tuple[int, int, int]:
+    path = tmp_path / "leads.csv"
+    path.write_text("联系人,手机,公司名称\n" + body, encoding="utf-8")
+    batch = org.run(import_file, org.admin, org.company_pool.id, path).batch
+    return batch.imported, batch.duplicates, batch.possible_duplicates
+
+
+def test_an_import_reports_one_brand_with_and_without_its_city_as_a_possible_duplicate(
+    org: Org, tmp_path: Path
+) -> None:
+    org.run(create_customer, org.rep, CustomerInput(name="王总", company="北京小米科技有限责任公司"))
+    counts = _import(
+        org, tmp_path, "李总,13900139000,小米科技有限公司\n赵总,13700137000,深圳市腾讯计算机系统\n"
+    )
+    assert counts == (2, 0, 1)
+
+
+def test_an_import_takes_traditional_characters_and_english_legal_forms_for_the_same_company(
+    org: Org, tmp_path: Path
+) -> None:
+    org.run(create_customer, org.rep, CustomerInput(name="王总", company="鸿海精密工业股份有限公司"))
+    org.run(create_customer, org.rep, CustomerInput(name="Mr. Lee", company="Acme Trading Co., Ltd."))
+    body = "李总,13900139000,鴻海精密工業股份有限公司\nMs. Chan,13700137000,ACME TRADING COMPANY LIMITED\n"
+    assert _import(org, tmp_path, body) == (0, 2, 0)
+
+
+def test_the_brand_blocks_computed_in_sql_agree_with_python(org: Org) -> None:
+    names = [
+        "北京小米科技",
+        "小米科技",
+        "广东省深圳市腾讯",
+        "内蒙古伊利实业",
+        "北京",
+        "延边长白山",
+        "acmetrading",
+    ]
+    with org.session() as s:
+        for name in names:
+            sql = s.scalar(select(block_of(literal(name))))
+            assert sql == python_block_of(name), name

@@ -18,7 +18,7 @@ from itertools import groupby
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, column, func, or_, select, table
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, column, func, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from highseas.auth.audit import audit
@@ -27,7 +27,7 @@ from highseas.customers.companies import PLACES, company_key, match_key, place_p
 from highseas.customers.dedup import where_it_is
 from highseas.customers.dismissals import dismissed_with, pair
 from highseas.customers.models import Customer
-from highseas.db import table_of
+from highseas.db import is_postgresql, table_of
 from highseas.intake.models import IssueKind
 from highseas.intake.staging import STAGING
 from highseas.org.models import User
@@ -41,13 +41,13 @@ MAX_MATCHES = 10
 _LAST = "\U0010ffff"  # after every character a key may hold
 
 
-def _closest(key: str, keys: list[str]) -> list[tuple[float, int]]:
+def _closest(key: str, keys: list[str], matched: list[str]) -> list[tuple[float, int]]:
     """(score, position) of the company keys close to ``key``, closest first: the better of
-    comparing them whole and comparing their :func:`match_key` (no province or city), so that a
-    city in both names ("杭州云帆科技", "杭州云帆信息科技") still counts, and a city in one only
-    ("北京小米科技", "小米科技") no longer counts against them."""
+    comparing them whole and comparing their :func:`match_key` (no province or city; ``matched``,
+    worked out once per block), so that a city in both names ("杭州云帆科技", "杭州云帆信息科技")
+    still counts, and a city in one only ("北京小米科技", "小米科技") no longer counts against them."""
     best: dict[int, float] = {}
-    for needle, haystack in ((key, keys), (match_key(key), [match_key(k) for k in keys])):
+    for needle, haystack in ((key, keys), (match_key(key), matched)):
         for _, score, position in process.extract(
             needle, haystack, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None
         ):
@@ -126,6 +126,11 @@ def possible_duplicates(
     one file, the later one is reported; pairs a person dismissed are not. Run it while the
     staging table still exists.
     """
+    if is_postgresql(session):
+        # The import just inserted the batch: without fresh statistics the planner takes it for one
+        # row and joins every customer to every imported one (a nested loop, quadratic). ANALYZE
+        # reads a sample of fixed size, a fraction of a second however big the table.
+        session.execute(text("ANALYZE customer"))
     imported = select(Customer.id).where(Customer.import_batch_id == batch_id)
     dismissed = dismissed_with(session, session.scalars(imported))
     closest: dict[int, tuple[float, int, int]] = {}  # customer: (score, row, other customer)
@@ -152,11 +157,12 @@ def _closest_in_block(
 ) -> None:
     """Note in ``closest`` each imported member's closest other member, if closer than before."""
     keys = [key for _, _, key, _ in members]
+    matched = [match_key(key) for key in keys]
     for _, customer_id, key, row_no in members:
         if row_no is None:
             continue
         # Best first; the first acceptable one is the closest other customer.
-        for score, position in _closest(key, keys):
+        for score, position in _closest(key, keys, matched):
             other_id, other_row = members[position][1], members[position][3]
             if other_id == customer_id or (other_row is not None and other_row > row_no):
                 continue
@@ -210,7 +216,8 @@ def _matches(
         )
         if candidate.id not in skip
     ]
-    scored = _closest(key, [c.company_key or "" for c in candidates])[:MAX_MATCHES]
+    keys = [c.company_key or "" for c in candidates]
+    scored = _closest(key, keys, [match_key(k) for k in keys])[:MAX_MATCHES]
     matches = [_match(session, actor, candidates[p], score) for score, p in scored]
     if matches:
         found = [m.customer_id for m in matches]
