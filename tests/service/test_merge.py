@@ -144,7 +144,7 @@ def test_a_merge_keeps_both_timelines_contacts_and_deals_under_the_survivor(org:
 
     assert kept.id == survivor.id
     assert (kept.phone, kept.email, kept.wechat) == ("13800138000", "wang@xiaomi.example", "wangjg")
-    assert kept.custom_fields == {"职位": "采购经理", f"phone (merged customer {merged.id})": "13900139000"}
+    assert kept.custom_fields == {"职位": "采购经理", f"电话（合并自 #{merged.id}）": "13900139000"}
     assert kept.tags == ["华北", "重点"] and kept.won and kept.owner_id == org.rep.id
     with org.session() as s:
         followups = list(s.scalars(select(FollowUp).where(FollowUp.customer_id == survivor.id)))

@@ -26,8 +26,11 @@ from highseas.ownership.locks import hold_rules
 from highseas.ownership.service import get_customer
 from highseas.ownership.writer import merge_ownership
 
-# Each contact with the column of its dedup key, which moves with it.
+# Each contact with the column of its dedup key, which moves with it, and what a custom field
+# holding a second one is called (custom field names are data, typed by the company's people: in
+# Chinese, like the columns of their files).
 _CONTACTS = {"phone": "phone_e164", "email": "email_key", "wechat": None, "credit_code": None}
+_LABELS = {"phone": "电话", "email": "邮箱", "wechat": "微信", "credit_code": "统一社会信用代码"}
 _DESCRIPTIVE = ("grade", "region", "industry", "source")
 _STAGE_ORDER = (Stage.LEAD, Stage.OPPORTUNITY, Stage.CUSTOMER)
 _WHO_MAY = "merge these customers: it takes an admin, the owner of both or the admin of both pools"
@@ -133,11 +136,10 @@ def _take_details(survivor: Customer, merged: Customer) -> list[str]:
             if key is not None:
                 setattr(survivor, key, getattr(merged, key))
             filled.append(contact)
-        elif (getattr(survivor, key) if key else getattr(survivor, contact)) != (
-            getattr(merged, key) if key else theirs
-        ):
+        # One contact however typed (compared by its dedup key) is not a second one.
+        elif getattr(survivor, key or contact) != getattr(merged, key or contact):
             # Kept under a label of its own until customers have several phones and emails.
-            extra[f"{contact} (merged customer {merged.id})"] = theirs
+            extra[_merged_label(_LABELS[contact], merged)] = theirs
     if not survivor.company and merged.company:
         survivor.company, survivor.company_key = merged.company, merged.company_key
         filled.append("company")
@@ -150,9 +152,14 @@ def _take_details(survivor: Customer, merged: Customer) -> list[str]:
         if label not in mine:
             mine[label] = value
         elif mine[label] != value:
-            extra[f"{label} (merged customer {merged.id})"] = value
+            extra[_merged_label(label, merged)] = value
     survivor.custom_fields = mine | extra
     survivor.tags = sorted(set(survivor.tags or []) | set(merged.tags or []))
     survivor.won = survivor.won or merged.won
     survivor.stage = max(survivor.stage, merged.stage, key=_STAGE_ORDER.index)
     return filled
+
+
+def _merged_label(label: str, merged: Customer) -> str:
+    """电话（合并自 #12）: a value of the merged record that the survivor already has another of."""
+    return f"{label}（合并自 #{merged.id}）"
