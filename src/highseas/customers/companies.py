@@ -33,25 +33,7 @@ _CHINESE_SUFFIXES = re.compile(
 # English legal forms are whole words ("Co., Ltd.", "Company Limited", "Pte. Ltd."), dropped from
 # the end of the name before the punctuation goes and the words run together.
 _ENGLISH_SUFFIXES = frozenset(
-    [
-        "co",
-        "company",
-        "corp",
-        "corporation",
-        "inc",
-        "incorporated",
-        "llc",
-        "llp",
-        "lp",
-        "ltd",
-        "limited",
-        "gmbh",
-        "ag",
-        "plc",
-        "pte",
-        "sa",
-        "bv",
-    ]
+    "co company corp corporation inc incorporated llc llp lp ltd limited gmbh ag plc pte sa bv".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"\w+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -62,19 +44,7 @@ _ORGANISATION_MARKERS = re.compile(
     "|协会|商会|基金会|委员会|合作社|工作室|商行|经营部|门市部|超市|商场|酒店|宾馆|出版社|俱乐部|馆"
 )
 _ENGLISH_ORGANISATION_WORDS = _ENGLISH_SUFFIXES | frozenset(
-    [
-        "group",
-        "bank",
-        "university",
-        "college",
-        "school",
-        "hospital",
-        "clinic",
-        "institute",
-        "laboratory",
-        "studio",
-        "agency",
-    ]
+    "group bank university college school hospital clinic institute laboratory studio agency".split()  # noqa: SIM905
 )
 
 # The hundred most common surnames (公安部户政管理研究中心《二〇二〇年全国姓名报告》, about 85% of
