@@ -18,7 +18,19 @@ from itertools import groupby
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, column, func, or_, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from highseas.auth.audit import audit
@@ -188,14 +200,18 @@ class Match:
 
 def _in_block(key: str) -> ColumnElement[bool]:
     """SQL: company keys in the block of ``key``, with or without a leading place, as key
-    ranges: the company_key index answers each of them on both databases."""
-    prefixes = {key[:BLOCK_CHARS]} | {place + python_block_of(key) for place in ("", *sorted(PLACES))}
-    return or_(
-        *(
-            and_(Customer.company_key >= prefix, Customer.company_key < prefix + _LAST)
-            for prefix in sorted(prefixes)
-        )
-    )
+    ranges: the company_key index answers each of them on both databases.
+
+    The ranges go in groups of :data:`_RANGES_PER_GROUP`, one SELECT each: SQLite parses a chain
+    of ORs into a tree as deep as the chain is long, and refuses one deeper than 1000.
+    """
+    prefixes = sorted({key[:BLOCK_CHARS]} | {place + python_block_of(key) for place in ("", *PLACES)})
+    ranges = [and_(Customer.company_key >= p, Customer.company_key < p + _LAST) for p in prefixes]
+    groups = [ranges[i : i + _RANGES_PER_GROUP] for i in range(0, len(ranges), _RANGES_PER_GROUP)]
+    return Customer.id.in_(union_all(*(select(Customer.id).where(or_(*group)) for group in groups)))
+
+
+_RANGES_PER_GROUP = 100
 
 
 def _matches(
