@@ -6,9 +6,7 @@ duplicate lookups (:mod:`highseas.intake.similar`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock, errors
@@ -50,14 +48,13 @@ def is_dismissed(session: Session, first_id: int, second_id: int) -> bool:
     return session.scalar(query) is not None
 
 
-def dismissed_with(session: Session, customer_ids: Iterable[int]) -> set[tuple[int, int]]:
-    """The dismissed pairs (lower id first) that involve any of these customers."""
-    ids = list(set(customer_ids))
-    if not ids:
-        return set()
+def dismissed_with(session: Session, customer_ids: Select[int] | list[int]) -> set[tuple[int, int]]:
+    """The dismissed pairs (lower id first) that involve any of these customers: a list, or a
+    SELECT of their ids (an import's batch, too many to send as parameters)."""
+    d = DismissedDuplicate
     pairs = session.execute(
-        select(DismissedDuplicate.customer_id, DismissedDuplicate.other_id).where(
-            or_(DismissedDuplicate.customer_id.in_(ids), DismissedDuplicate.other_id.in_(ids))
+        select(d.customer_id, d.other_id).where(
+            or_(d.customer_id.in_(customer_ids), d.other_id.in_(customer_ids))
         )
     )
     return {(low, high) for low, high in pairs}

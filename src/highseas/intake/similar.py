@@ -144,7 +144,7 @@ def possible_duplicates(
         # reads a sample of fixed size, a fraction of a second however big the table.
         session.execute(text("ANALYZE customer"))
     imported = select(Customer.id).where(Customer.import_batch_id == batch_id)
-    dismissed = dismissed_with(session, session.scalars(imported))
+    dismissed = dismissed_with(session, imported)
     closest: dict[int, tuple[float, int, int]] = {}  # customer: (score, row, other customer)
     # Blocks of the key's first characters, then of the brand's (after a province or city).
     for block in (func.substr(Customer.company_key, 1, BLOCK_CHARS), block_of(Customer.company_key)):
