@@ -22,11 +22,12 @@ def merge_ownership(
     at: datetime,
 ) -> None:
     """The merged record leaves its owner (it is deleted, nobody's customer any more) and the
-    survivor keeps its owner or takes ``survivor_owner_id``; one ``merge`` event on each.
+    survivor keeps its owner or takes ``survivor_owner_id`` (the merged record's owner, with the
+    time they got it); one ``merge`` event on each.
 
     Call with both rows locked and the receiving owner's row locked where capacity was counted.
     """
-    merged_owner = merged.owner_id
+    merged_owner, held_since = merged.owner_id, merged.claimed_at
     merged.owner_id = None
     merged.locked = False
     merged.claimed_at = None
@@ -43,8 +44,11 @@ def merge_ownership(
     )
     survivor_owner = survivor.owner_id
     if survivor_owner_id != survivor_owner:
+        # Only ever an unowned survivor taking the merged record's owner, who has had this real
+        # customer since they got that record: their clock goes on (merging a pool duplicate into
+        # a customer about to drop must not start its deadline afresh).
         survivor.owner_id = survivor_owner_id
-        survivor.claimed_at = at if survivor_owner_id is not None else None
+        survivor.claimed_at = held_since or at
     survivor.updated_at = at
     log_one(
         session,
