@@ -17,6 +17,7 @@ from highseas import web
 from highseas.api import (
     auth_routes,
     customer_routes,
+    duplicate_routes,
     intake_routes,
     org_routes,
     pool_routes,
@@ -54,7 +55,15 @@ def create_app(engine: Engine | None = None, sweep_interval: timedelta | None = 
     app.state.engine = engine
     app.state.read_engine = read_only_engine(engine)
     install_error_handlers(app)
-    for module in (auth_routes, org_routes, pool_routes, customer_routes, intake_routes, system_routes):
+    for module in (
+        auth_routes,
+        org_routes,
+        pool_routes,
+        customer_routes,
+        duplicate_routes,
+        intake_routes,
+        system_routes,
+    ):
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.include_router(system_routes.health)
     web.install(app)

@@ -1,7 +1,7 @@
 """Every table, imported in one place so metadata and migrations see them all."""
 
 from highseas.auth.models import AuditEvent, AuthToken, LoginFailure
-from highseas.customers.models import Customer, Deal, FollowUp
+from highseas.customers.models import Customer, Deal, DismissedDuplicate, FollowUp
 from highseas.db import Base
 from highseas.intake.models import ImportBatch, ImportIssue, ImportValueMap, RememberedMapping
 from highseas.org.models import CompanySettings, Department, User
@@ -16,6 +16,7 @@ __all__ = [
     "Customer",
     "Deal",
     "Department",
+    "DismissedDuplicate",
     "FollowUp",
     "ImportBatch",
     "ImportIssue",

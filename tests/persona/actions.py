@@ -31,6 +31,8 @@ from tests.persona.objects import (
     pool_customer,
     rep_customer,
     two_in_a_pool_of_one_claim_a_day,
+    two_pool_customers,
+    two_rep_customers,
     user_body,
 )
 
@@ -286,6 +288,26 @@ def api_restore_customer(world: World, who: str, target: Target) -> Response:
     return world.api(who, "POST", f"/customers/{target['customer']}/restore")
 
 
+def api_merge(world: World, who: str, target: Target) -> Response:
+    body = {"merged_id": target["other"]}
+    return world.api(who, "POST", f"/customers/{target['customer']}/merge", json=body)
+
+
+def web_merge(world: World, who: str, target: Target) -> Response:
+    form = {"merged_id": str(target["other"]), "confirm": "yes"}
+    return world.submit(who, f"/customers/{target['customer']}/merge", form)
+
+
+def api_dismiss(world: World, who: str, target: Target) -> Response:
+    body = {"customer_ids": [target["customer"], target["other"]]}
+    return world.api(who, "POST", "/possible-duplicates/dismiss", json=body)
+
+
+def web_dismiss(world: World, who: str, target: Target) -> Response:
+    form = {"other_id": str(target["other"])}
+    return world.submit(who, f"/customers/{target['customer']}/possible-duplicates/dismiss", form)
+
+
 def _action(prepare: Callable[[World], Target], edges: tuple[Callable[..., Response], ...]) -> Action:
     return Action(prepare, edges[0], edges[1] if len(edges) > 1 else None)
 
@@ -356,6 +378,10 @@ ACTIONS: dict[str, Action] = {
     "unlock": _action(locked_rep_customer, customer_verb("unlock")),
     "delete_customer": Action(rep_customer, api_delete_customer, None),
     "restore_customer": Action(deleted_rep_customer, api_restore_customer, None),
+    "merge_rep_customers": Action(two_rep_customers, api_merge, web_merge),
+    "merge_pool_customers": Action(two_pool_customers, api_merge, web_merge),
+    "dismiss_rep_customers": Action(two_rep_customers, api_dismiss, web_dismiss),
+    "dismiss_pool_customers": Action(two_pool_customers, api_dismiss, web_dismiss),
     "export_pool": Action(nothing, api_export_pool, web_export_pool),
     "export_rep": _action(nothing, export_user("rep")),
     "export_peer_managers": _action(nothing, export_user("peer_manager")),

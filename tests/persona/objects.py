@@ -111,3 +111,13 @@ def a_lead_file(world: World) -> Target:
 def fresh_password(world: World) -> Target:
     """The new password a persona changes their own to (the test logs in with it afterwards)."""
     return {"new_password": world.unique(NEW_PASSWORD)}
+
+
+def two_rep_customers(world: World) -> Target:
+    """Two records of one company, both rep's: the first survives a merge of the second."""
+    return {"customer": customer(world, owner="rep"), "other": customer(world, owner="rep")}
+
+
+def two_pool_customers(world: World) -> Target:
+    """Two unowned records of one company in P (pool_admin administers it)."""
+    return {"customer": customer(world), "other": customer(world)}

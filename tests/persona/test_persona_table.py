@@ -65,6 +65,10 @@ lock                    not_owner   not_found   not_owner   not_owner   ok      
 unlock                  not_owner   not_found   not_owner   not_owner   ok          not_found
 delete_customer         ok          not_found   forbidden   forbidden   forbidden   not_found
 restore_customer        ok          not_found   forbidden   forbidden   forbidden   not_found
+merge_rep_customers     ok          not_found   forbidden   forbidden   ok          not_found
+merge_pool_customers    ok          ok          forbidden   forbidden   forbidden   not_found
+dismiss_rep_customers   ok          not_found   forbidden   forbidden   ok          not_found
+dismiss_pool_customers  ok          ok          forbidden   forbidden   forbidden   not_found
 export_pool             ok          ok          forbidden   forbidden   forbidden   not_found
 export_rep              ok          not_found   ok          ok          ok          not_found
 export_peer_managers    ok          not_found   not_found   not_found   not_found   not_found
@@ -87,6 +91,9 @@ export_peer_managers    ok          not_found   not_found   not_found   not_foun
 #   claim_past_daily_limit: in a pool of one claim a day, claim a second customer after a first.
 #   A rep sees no other user, so assigning or transferring a customer to teammate is not_found
 #     for them (as for anyone naming a user they cannot see), even where the customer is visible.
+#   merge_*, dismiss_*: two customers of P, both owned by rep or both unowned; the first absorbs
+#     the second. Only an admin, the owner of both or the pool admin of both may: a manager over
+#     the owner sees both but may not.
 #   export_pool: P; export_rep: rep's customers; company_settings: the settings as they are.
 #   create_customer: an owned customer of the default pool, of which everyone is a member.
 # The web has no form for edit_rule, delete_customer and restore_customer: those

@@ -1,6 +1,6 @@
 """A hypothesis state machine drives random ownership traffic and checks every invariant after
 every step: claims, releases, assigns, transfers, locks, follow-ups, deals, clock jumps, rule
-edits, sweeps, deactivations, distributions and imports, as any mix of users might send them."""
+edits, sweeps, deactivations, distributions, imports and merges, as any mix of users might send them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 
 from highseas import clock, errors
 from highseas.auth.permissions import SYSTEM
+from highseas.customers.merge import merge_customers
 from highseas.customers.models import Customer
 from highseas.customers.service import (
     CustomerInput,
@@ -152,6 +153,15 @@ class OwnershipMachine(RuleBasedStateMachine):
         with self.org.session() as s:
             self.ids = list(s.scalars(select(Customer.id).order_by(Customer.id)))
         assert not isinstance(result, errors.DomainError), result
+
+    @rule(actor=st.sampled_from(["admin", "rep", "other_rep"]), i=customer_index, j=customer_index)
+    def merge(self, actor: str, i: int, j: int) -> None:
+        result = self.attempt(merge_customers, self.user(actor), self.customer(i), self.customer(j))
+        if isinstance(result, Customer):
+            with self.org.session() as s:
+                merged = s.get(Customer, self.customer(j))
+                assert merged is not None and merged.deleted_at is not None
+                assert (merged.merged_into_id, merged.owner_id) == (result.id, None)
 
     @rule(hours=st.integers(1, 24 * 15))
     def time_passes(self, hours: int) -> None:

@@ -1,8 +1,9 @@
 """Upgrading a populated database of revision 0006 to this version's revisions (0007: public custom
 fields per pool and the per-user audit index; 0008: audit_event by username, which the login
 limits ask; 0009: remembered import mappings and value maps; 0010: further phones, import
-warnings and report parameters; 0012: the import key covers the column mapping) keeps every row,
-on SQLite and PostgreSQL."""
+warnings and report parameters; 0011: merged customers, dismissed possible duplicates and company
+keys computed again; 0012: the import key covers the column mapping) keeps every row, on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from highseas.auth.models import AuditEvent, LoginFailure
-from highseas.customers.models import Customer, CustomerPhone
+from highseas.customers.models import Customer, CustomerPhone, DismissedDuplicate
 from highseas.db import make_engine
 from highseas.intake.importer import mapping_sha256
 from highseas.intake.mapping import header_rules
@@ -236,3 +237,51 @@ def test_upgrading_from_0008_keeps_every_import_and_customer_and_gives_them_no_w
         assert session.scalar(select(func.count()).select_from(CustomerPhone)) == 0
     indexes = {index["name"] for index in inspect(engine).get_indexes("customer_phone")}
     assert {"ix_customer_phone_phone_e164", "ix_customer_phone_customer_id"} <= indexes
+
+
+def test_upgrading_from_0008_recomputes_company_keys_and_keeps_every_customer(empty_database: Engine) -> None:
+    """0011: company keys fold traditional characters and English legal forms, a person's name
+    loses its key, a name that reads as an organisation gains one; nothing else changes."""
+    engine = empty_database
+    command.upgrade(alembic_config(engine), "0008")
+    # (name, company, company_key as the earlier version computed it)
+    rows = [
+        ("王总", "鴻海精密工業股份有限公司", "鴻海精密工業"),
+        ("李娜", "李娜", "李娜"),
+        ("广州联创化工有限公司", None, None),
+        ("Mr. Smith", "Acme Trading Company Limited", "acmetradingcompany"),
+        ("张伟", "杭州云帆科技有限公司", "杭州云帆科技"),
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO pool (name, hide_contact, reclaim_protection_days, created_at) "
+                "VALUES ('Company', false, 0, 0)"
+            )
+        )
+        for name, company, key in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO customer (name, company, company_key, stage, tags, custom_fields, pool_id, "
+                    "won, locked, created_at, updated_at, record_seq) VALUES (:name, :company, :key, 'lead', "
+                    "'[]', '{}', 1, false, false, 0, 0, 0)"
+                ),
+                {"name": name, "company": company, "key": key},
+            )
+    migrate(engine)
+    with Session(engine) as session:
+        kept = session.execute(
+            select(Customer.name, Customer.company, Customer.company_key, Customer.merged_into_id).order_by(
+                Customer.id
+            )
+        ).all()
+        assert session.scalar(select(func.count()).select_from(DismissedDuplicate)) == 0
+    assert kept == [
+        ("王总", "鴻海精密工業股份有限公司", "鸿海精密工业", None),
+        ("李娜", "李娜", None, None),
+        ("广州联创化工有限公司", None, "广州联创化工", None),
+        ("Mr. Smith", "Acme Trading Company Limited", "acmetrading", None),
+        ("张伟", "杭州云帆科技有限公司", "杭州云帆科技", None),
+    ]
+    indexes = {index["name"] for index in inspect(engine).get_indexes("dismissed_duplicate")}
+    assert "uq_dismissed_duplicate_pair" in indexes

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from highseas import errors
 from highseas.customers.contacts import (
     chinese_mobile,
-    company_key,
     normalise_credit_code,
     normalise_email,
     normalise_phone,
@@ -98,22 +97,3 @@ def test_a_credit_code_with_one_character_mistyped_fails_its_checksum() -> None:
     with pytest.raises(errors.InvalidInput, match="checksum") as refused:
         normalise_credit_code("91310000MA1FL0B118")
     assert refused.value.field == "credit_code"
-
-
-@pytest.mark.parametrize(
-    ("left", "right"),
-    [
-        ("杭州云帆科技有限公司", "杭州云帆科技"),
-        ("中国平安（集团）股份有限公司", "中国平安集团"),
-        ("中国平安(集团)股份有限公司", "中国平安有限责任公司"),
-        ("ＡＢＣ 科技有限公司", "abc科技"),
-        ("Acme Co., Ltd.", "ACME"),
-    ],
-)
-def test_company_names_that_differ_only_in_form_share_a_key(left: str, right: str) -> None:
-    assert company_key(left) == company_key(right)
-
-
-def test_different_companies_keep_different_keys() -> None:
-    assert company_key("杭州云帆科技有限公司") != company_key("杭州云帆信息有限公司")
-    assert company_key("（）") is None

@@ -26,13 +26,11 @@ from highseas.intake.schemas import (
     DistributeIn,
     DistributeOut,
     ImportOut,
-    PossibleDuplicateOut,
     PreviewColumn,
     PreviewOut,
     PreviewRow,
     SkippedOut,
 )
-from highseas.intake.similar import possible_duplicates_of
 from highseas.intake.template import template_file_name, write_template
 from highseas.languages import Lang, negotiate
 from highseas.web.i18n import translations
@@ -261,15 +259,3 @@ def export_user_customers(
         f"user-{user_id}.{fmt}",
         MEDIA_TYPES[fmt],
     )
-
-
-@router.get("/possible-duplicates")
-def possible_duplicates(
-    company: Annotated[str, Query(min_length=1, max_length=200)], user: CurrentUser, session: ReadDb
-) -> list[PossibleDuplicateOut]:
-    """Customers whose company name comes close to this one (equal ones are refused as duplicates):
-    where each one is, for a person to decide before creating another."""
-    return [
-        PossibleDuplicateOut(customer_id=m.customer_id, where=m.where, score=m.score)
-        for m in possible_duplicates_of(session, user, company)
-    ]

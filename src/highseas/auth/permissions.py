@@ -38,6 +38,7 @@ class Action(StrEnum):
     IMPORT = "import"  # leads into a pool
     DISTRIBUTE = "distribute"  # a pool's unowned customers, in bulk (each move is also an ASSIGN)
     EXPORT = "export"  # a pool's unowned customers, or the customers a user owns
+    MERGE = "merge"  # a customer with another record of the same real customer (asked of both)
     ADMINISTER = "administer"  # the org tree, users, settings, pools' membership and hiding, sweeps
 
 
@@ -92,8 +93,10 @@ def _can_on_customer(
     if action is Action.VIEW:
         in_visible_pool = owner is None and customer.pool_id in visible_pool_ids(session, actor)
         return customer.owner_id == actor.id or manages_owner or in_visible_pool
-    if action is Action.EDIT:
-        return customer.owner_id == actor.id or manages_owner or pool_admin
+    if action in (Action.EDIT, Action.MERGE):
+        # A merge asks this of both records: an owner merges two of their own, a pool admin two
+        # of their pools' unowned ones; a manager over the owner edits, but does not merge.
+        return customer.owner_id == actor.id or pool_admin or (action is Action.EDIT and manages_owner)
     manages_target = to is not None and actor.role is Role.MANAGER and manages(session, actor, to)
     if action is Action.ASSIGN:
         # A pool admin hands out their pool's customers to its members; a manager gives what they

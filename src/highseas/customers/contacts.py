@@ -51,13 +51,6 @@ _NOT_DIGIT = re.compile(r"\D")
 _LOCAL_LENGTHS = (7, 8)
 """Digits of a mainland landline without its area code ("62345678"): the same in every city."""
 
-# Legal-form suffixes, cut from the end of a company key however many are stacked ("集团有限公司");
-# longest first, so that "股份有限公司" goes whole. The lazy group keeps at least one character.
-_COMPANY_SUFFIXES = re.compile(
-    "^(.+?)(?:股份有限公司|有限责任公司|有限公司|公司|集团|coltd|limited|ltd|inc|corp)+$"
-)
-_NOT_WORD = re.compile(r"[\W_]+")
-
 
 class ContactRefused(errors.InvalidInput):
     """A contact detail that is not one; ``reason`` is the message id (English, translated where
@@ -210,17 +203,3 @@ def normalise_credit_code(raw: str) -> str:
         raise ContactRefused("credit_code", CREDIT_CODE_CHECKSUM, value=raw.strip()) from None
     except ValidationError:
         raise ContactRefused("credit_code", NOT_A_CREDIT_CODE, value=raw.strip()) from None
-
-
-def company_key(raw: str) -> str | None:
-    """A company name reduced to what tells companies apart, or None if nothing is left.
-
-    Full-width and half-width forms fold together (NFKC), case, spaces and punctuation go, and
-    legal-form suffixes (有限公司, 股份有限公司, (集团), Co., Ltd.…) are cut, repeatedly:
-    "中国平安（集团）股份有限公司" and "中国平安集团" give the same key.
-    """
-    key = _NOT_WORD.sub("", unicodedata.normalize("NFKC", raw).casefold())
-    stripped = _COMPANY_SUFFIXES.match(key)
-    if stripped is not None:
-        key = stripped.group(1)
-    return key or None

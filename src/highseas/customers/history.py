@@ -3,7 +3,7 @@ and the one timeline of all three; and a user's reminders. The API and the web p
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from highseas import clock
@@ -17,10 +17,13 @@ from highseas.ownership.models import OwnershipEvent
 
 
 def _events(session: Session, customer_id: int, masked: bool) -> list[EventOut]:
-    """The customer's ownership events; ``masked`` as for :func:`_followups` (release reasons are
-    typed by earlier owners too)."""
+    """The customer's ownership events, and those of the records merged into it (they stay on
+    those records: the log is append-only); ``masked`` as for :func:`_followups` (release reasons
+    are typed by earlier owners too)."""
+    merged_in = or_(Customer.id == customer_id, Customer.merged_into_id == customer_id)
+    records = select(Customer.id).where(merged_in)
     rows = session.scalars(
-        select(OwnershipEvent).where(OwnershipEvent.customer_id == customer_id).order_by(OwnershipEvent.id)
+        select(OwnershipEvent).where(OwnershipEvent.customer_id.in_(records)).order_by(OwnershipEvent.id)
     )
     events = [EventOut.model_validate(e) for e in rows]
     if masked:

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from highseas.db import Base, Instant, value_enum
@@ -60,6 +60,7 @@ class Customer(Base):
         _where_set("ix_customer_due_at", "due_at"),
         _where_set("ix_customer_remind_at", "remind_at"),
         _where_set("ix_customer_import_batch_id", "import_batch_id"),
+        _where_set("ix_customer_merged_into_id", "merged_into_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +98,8 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(Instant())
     updated_at: Mapped[datetime] = mapped_column(Instant())
     deleted_at: Mapped[datetime | None] = mapped_column(Instant())
+    # Set with ``deleted_at`` when this record was merged into another: the one that lives on.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     # How many events, follow-ups and deals have been recorded for this customer. Each of them
     # takes the next number, so a timeline keeps the order recorded even when times tie (a frozen
     # clock, or a follow-up dated to the second of an event).
@@ -146,3 +149,20 @@ class CustomerPhone(Base):
     phone: Mapped[str] = mapped_column(String(40))
     phone_e164: Mapped[str] = mapped_column(String(20), index=True)
     position: Mapped[int] = mapped_column(Integer)
+
+
+class DismissedDuplicate(Base):
+    """A pair of customers someone decided are two companies, though their names come close: they
+    are no longer offered as possible duplicates. One row per pair, the lower id first."""
+
+    __tablename__ = "dismissed_duplicate"
+    __table_args__ = (
+        Index("uq_dismissed_duplicate_pair", "customer_id", "other_id", unique=True),
+        CheckConstraint("customer_id < other_id", name="ordered_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(Instant())

@@ -173,3 +173,15 @@ class TimelineItem(BaseModel):
     event: EventOut | None = None
     followup: FollowUpOut | None = None
     deal: DealOut | None = None
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    merged_id: Id = Field(description="The customer merged into this one (and soft-deleted)")
+
+
+class DismissIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_ids: list[Id] = Field(
+        min_length=2, max_length=2, description="The two customers that are not one company"
+    )

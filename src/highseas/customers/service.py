@@ -15,13 +15,8 @@ from sqlalchemy.orm import Session
 from highseas import clock, errors
 from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, can, ensure
-from highseas.customers.contacts import (
-    company_key,
-    fold_email,
-    normalise_credit_code,
-    normalise_email,
-    normalise_phone,
-)
+from highseas.customers.companies import company_key, company_of
+from highseas.customers.contacts import fold_email, normalise_credit_code, normalise_email, normalise_phone
 from highseas.customers.dedup import DEDUP_KEYS, duplicate_of, ensure_under_hit_limit
 from highseas.customers.models import GRADES, Customer, CustomerPhone, Deal, FollowUp, FollowUpKind, Stage
 from highseas.customers.phones import more_phones, phone_keys, phones_of, store_phones
@@ -82,10 +77,12 @@ def _clean(data: CustomerInput) -> dict[str, Any]:
     phone = data.phone.strip() if data.phone and data.phone.strip() else None
     email = fold_email(data.email) if data.email and data.email.strip() else None
     credit = data.credit_code.strip() if data.credit_code and data.credit_code.strip() else None
+    # A name that reads as an organisation is the company, for dedup, when no company is given.
+    company = company_of(data.company, name)
     return {
         "name": name,
         "company": data.company,
-        "company_key": company_key(data.company) if data.company else None,
+        "company_key": company_key(company) if company else None,
         "phone": phone,
         "phone_e164": normalise_phone(phone) if phone else None,
         "email": email,
@@ -374,6 +371,10 @@ def restore(session: Session, actor: User, customer_id: int) -> Customer:
     if customer is None or customer.deleted_at is None or not can(session, actor, Action.VIEW, customer):
         raise errors.NotFound(f"no deleted customer {customer_id}")
     ensure(session, actor, Action.DELETE, customer, doing="restore customers")
+    if customer.merged_into_id is not None:
+        raise errors.InvalidInput(
+            "customer_id", f"this customer was merged into customer {customer.merged_into_id}; open that one"
+        )
     # Someone may have filed the same real customer while this one was deleted.
     keys = {key: getattr(customer, key) for key in DEDUP_KEYS}
     numbers = phone_keys(session, customer.id)

@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import String
 
+from highseas.customers.companies import company_key, company_of
 from highseas.customers.contacts import (
     ContactRefused,
     Phone,
     chinese_mobile,
-    company_key,
     fold_email,
     normalise_credit_code,
     normalise_email,
@@ -303,7 +303,7 @@ class RowCleaner:
         email_key = self._key("email", values, warnings)
         credit_code = self._key("credit_code", values, warnings)
         grade = self._grade(values, warnings)
-        company = values.get("company")
+        company = company_of(values.get("company"), values.get("name"))
         name = values.get("name") or full_name(values.get("first_name"), values.get("last_name")) or company
         if name is not None and len(name) > _LENGTHS["name"]:
             warnings.append(self._too_long(self.columns.column_of("name"), name, _LENGTHS["name"]))

@@ -19,6 +19,9 @@ class EventKind(enum.StrEnum):
     ASSIGN = "assign"
     TRANSFER = "transfer"
     RECYCLE = "recycle"
+    # Two records of one real customer became one: on the merged record (leaving its owner) and on
+    # the one that lives on (keeping its owner, or taking the merged one's).
+    MERGE = "merge"
 
 
 class OwnershipEvent(Base):

@@ -24,6 +24,7 @@ from highseas.web import (
     routes_auth,
     routes_customer_form,
     routes_export,
+    routes_duplicates,
     routes_intake,
     routes_rep,
     routes_team,
@@ -100,6 +101,7 @@ def install(app: FastAPI) -> None:
     for module in (
         routes_auth,
         routes_customer_form,
+        routes_duplicates,
         routes_rep,
         routes_team,
         routes_intake,

@@ -25,6 +25,7 @@ EVENT_KINDS = {
     "assign": N_("assigned"),
     "transfer": N_("transferred"),
     "recycle": N_("recycled by a rule"),
+    "merge": N_("merged"),
 }
 FOLLOWUP_KINDS = {
     "call": N_("Call"),

@@ -16,6 +16,7 @@ from highseas.customers.models import GRADES
 from highseas.customers.presenting import Presenter
 from highseas.customers.queries import count_locked, count_owned
 from highseas.customers.search import CustomerQuery, View, owned_by_due, search_customers
+from highseas.intake.similar import mergeable_duplicates
 from highseas.org.models import Role, User
 from highseas.ownership import gate
 from highseas.ownership import service as ownership
@@ -154,6 +155,7 @@ def customer_page(
         release_pools=sorted(member_pools | {customer.pool_id}),
         candidates=candidates,
         claimable=owner_id is None and customer.pool_id in member_pools,
+        duplicates=mergeable_duplicates(session, me, customer_id),
         event_kinds=EVENT_KINDS,
         followup_kinds=FOLLOWUP_KINDS,
         stages=STAGES,

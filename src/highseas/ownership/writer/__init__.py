@@ -12,7 +12,8 @@ customer in the same transaction, from the same values:
   statements whatever the number of rows, the events first (they name the owner before the move);
 - :func:`recycle` — the sweep's due customers, one statement on PostgreSQL;
 - :func:`add_customer` and :func:`log_imported` — a created customer and an import batch's
-  customers, each with its first event.
+  customers, each with its first event;
+- :func:`merge_ownership` — two records of one customer merged, a ``merge`` event on each.
 
 The caller holds the locks its rows need (see :mod:`highseas.ownership.service`); nothing here
 waits for a lock the caller has not already ordered.
@@ -21,6 +22,7 @@ waits for a lock the caller has not already ordered.
 from __future__ import annotations
 
 from highseas.ownership.writer.many import Counts, count_recycled, log_imported, move_all, recycle
+from highseas.ownership.writer.merging import merge_ownership
 from highseas.ownership.writer.one import add_customer, move_ownership
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "add_customer",
     "count_recycled",
     "log_imported",
+    "merge_ownership",
     "move_all",
     "move_ownership",
     "recycle",
