@@ -17,6 +17,7 @@ from highseas.customers import history
 from highseas.customers.dismissals import dismiss_possible_duplicate
 from highseas.customers.merge import merge_customers
 from highseas.customers.models import Customer, Deal, FollowUp
+from highseas.customers.phones import phones_of
 from highseas.customers.service import CustomerInput, create_customer, log_followup, record_deal, restore
 from highseas.intake.importer import import_file
 from highseas.intake.similar import (
@@ -131,6 +132,15 @@ def _two_records(org: Org) -> tuple[Customer, Customer]:
     return survivor, merged
 
 
+def test_the_merged_records_number_still_finds_the_survivor(org: Org) -> None:
+    survivor, merged = _two_records(org)
+    org.run(merge_customers, org.rep, survivor.id, merged.id)
+    with pytest.raises(errors.DuplicateCustomer) as refused:
+        org.run(create_customer, org.rep, CustomerInput(name="新线索", phone="139 0013 9000"))
+    assert refused.value.details["existing"]["id"] == survivor.id
+    assert refused.value.details["key"] == "phone"
+
+
 def test_a_merge_keeps_both_timelines_contacts_and_deals_under_the_survivor(org: Org) -> None:
     survivor, merged = _two_records(org)
     org.run(log_followup, org.rep, survivor.id, "call", "第一次电话")
@@ -144,13 +154,14 @@ def test_a_merge_keeps_both_timelines_contacts_and_deals_under_the_survivor(org:
 
     assert kept.id == survivor.id
     assert (kept.phone, kept.email, kept.wechat) == ("13800138000", "wang@xiaomi.example", "wangjg")
-    assert kept.custom_fields == {"职位": "采购经理", f"电话（合并自 #{merged.id}）": "13900139000"}
+    assert kept.custom_fields == {"职位": "采购经理"}
     assert kept.tags == ["华北", "重点"] and kept.won and kept.owner_id == org.rep.id
     with org.session() as s:
         followups = list(s.scalars(select(FollowUp).where(FollowUp.customer_id == survivor.id)))
         deals = list(s.scalars(select(Deal).where(Deal.customer_id == survivor.id)))
         gone = s.get(Customer, merged.id)
         assert gone is not None
+        assert phones_of(s, survivor.id) == ["13900139000"] and phones_of(s, merged.id) == []
         assert (gone.deleted_at is not None, gone.merged_into_id, gone.owner_id) == (True, survivor.id, None)
         kinds = [
             (e.customer_id, e.kind)

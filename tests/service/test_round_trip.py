@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from highseas.auth.permissions import SYSTEM
 from highseas.customers.models import Customer
+from highseas.customers.phones import phones_of
 from highseas.customers.service import CustomerInput, create_customer, soft_delete
 from highseas.intake.export import ExportFormat, export_owned, export_pool
 from highseas.intake.export_rows import CustomerSheet
@@ -31,6 +32,7 @@ LEADS = [
         name="张伟",
         company="杭州云帆科技有限公司",
         phone="13800138000",
+        phones=["0571-86661234转8001", "13900139001"],
         email="zw@yunfan.com.cn",
         wechat="zhangwei_yf",
         credit_code="91110000600037341L",
@@ -56,8 +58,8 @@ LEADS = [
 FIELDS = ("name", "company", "phone", "email", "wechat", "credit_code", "grade", "region", "industry")
 
 
-def snapshot(c: Customer) -> tuple[Any, ...]:
-    return (*(getattr(c, f) for f in FIELDS), c.source, sorted(c.tags), c.custom_fields)
+def snapshot(c: Customer, further_phones: list[str]) -> tuple[Any, ...]:
+    return (*(getattr(c, f) for f in FIELDS), further_phones, c.source, sorted(c.tags), c.custom_fields)
 
 
 def pool_customers(org: Org, pool_id: int) -> list[tuple[Any, ...]]:
@@ -67,7 +69,7 @@ def pool_customers(org: Org, pool_id: int) -> list[tuple[Any, ...]]:
             .where(Customer.pool_id == pool_id, Customer.deleted_at.is_(None))
             .order_by(Customer.id)
         )
-        return [snapshot(c) for c in found]
+        return [snapshot(c, phones_of(s, c.id)) for c in found]
 
 
 def leads_pool(org: Org, name: str = "华东线索", **options: Any) -> Pool:

@@ -70,14 +70,15 @@ def duplicate_of(
 
 
 def _key_kind(existing: Customer, values: dict[str, Any]) -> str:
-    """Which key made the match."""
+    """Which key made the match: a column equal in both, or else a phone after the first of one
+    of them (the only match that is not a column of ``customer``)."""
     return next(
         (
             kind
             for key, kind in KEY_KINDS.items()
             if values.get(key) and getattr(existing, key) == values[key]
         ),
-        "company",
+        "phone",
     )
 
 

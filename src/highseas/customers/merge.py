@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from highseas import clock, errors
 from highseas.auth.audit import audit
 from highseas.auth.permissions import Action, ensure
+from highseas.customers.contacts import Phone
 from highseas.customers.models import Customer, Deal, FollowUp, Stage
+from highseas.customers.phones import store_phones, stored_phones
 from highseas.org.models import User
 from highseas.ownership.due import refresh_due
 from highseas.ownership.gate import ensure_capacity, lock_users
@@ -29,6 +31,7 @@ from highseas.ownership.writer import merge_ownership
 # Each contact with the column of its dedup key, which moves with it, and what a custom field
 # holding a second one is called (custom field names are data, typed by the company's people: in
 # Chinese, like the columns of their files).
+# A phone the survivor lacks fills its first phone; any other joins its further phones (_take_phones).
 _CONTACTS = {"phone": "phone_e164", "email": "email_key", "wechat": None, "credit_code": None}
 _LABELS = {"phone": "电话", "email": "邮箱", "wechat": "微信", "credit_code": "统一社会信用代码"}
 _DESCRIPTIVE = ("grade", "region", "industry", "source")
@@ -62,6 +65,7 @@ def merge_customers(session: Session, actor: User, survivor_id: int, merged_id: 
     now = clock.now()
     moved = _move_records(session, survivor, merged)
     filled = _take_details(survivor, merged)
+    _take_phones(session, survivor, merged)
     merged.deleted_at = now
     merged.merged_into_id = survivor.id
     merge_ownership(session, survivor, merged, survivor_owner_id=new_owner, actor_id=actor.id, at=now)
@@ -137,8 +141,8 @@ def _take_details(survivor: Customer, merged: Customer) -> list[str]:
                 setattr(survivor, key, getattr(merged, key))
             filled.append(contact)
         # One contact however typed (compared by its dedup key) is not a second one.
-        elif getattr(survivor, key or contact) != getattr(merged, key or contact):
-            # Kept under a label of its own until customers have several phones and emails.
+        elif contact != "phone" and getattr(survivor, key or contact) != getattr(merged, key or contact):
+            # Kept under a label of its own until customers have several emails and WeChat ids.
             extra[_merged_label(_LABELS[contact], merged)] = theirs
     if not survivor.company and merged.company:
         survivor.company, survivor.company_key = merged.company, merged.company_key
@@ -158,6 +162,19 @@ def _take_details(survivor: Customer, merged: Customer) -> list[str]:
     survivor.won = survivor.won or merged.won
     survivor.stage = max(survivor.stage, merged.stage, key=_STAGE_ORDER.index)
     return filled
+
+
+def _take_phones(session: Session, survivor: Customer, merged: Customer) -> None:
+    """Every number of the merged record becomes one of the survivor's further phones, once each
+    (by its E.164), after the survivor's own; the merged record's further phones go with it. The
+    numbers are taken as stored, not read again: one filed under older rules still moves."""
+    first = [Phone(merged.phone, merged.phone_e164)] if merged.phone and merged.phone_e164 else []
+    numbers: dict[str, Phone] = {}
+    for phone in (*stored_phones(session, survivor.id), *first, *stored_phones(session, merged.id)):
+        if phone.e164 != survivor.phone_e164:
+            numbers.setdefault(phone.e164, phone)
+    store_phones(session, survivor.id, list(numbers.values()))
+    store_phones(session, merged.id, [])
 
 
 def _merged_label(label: str, merged: Customer) -> str:

@@ -25,8 +25,15 @@ def more_phones(typed: Iterable[str], primary: str | None) -> list[Phone]:
 
 def phones_of(session: Session, customer_id: int) -> list[str]:
     """A customer's numbers after the first, as typed, in order."""
-    query = select(CustomerPhone.phone).where(CustomerPhone.customer_id == customer_id)
-    return list(session.scalars(query.order_by(CustomerPhone.position)))
+    return [phone.text for phone in stored_phones(session, customer_id)]
+
+
+def stored_phones(session: Session, customer_id: int) -> list[Phone]:
+    """A customer's numbers after the first, as stored, in order."""
+    query = select(CustomerPhone.phone, CustomerPhone.phone_e164).where(
+        CustomerPhone.customer_id == customer_id
+    )
+    return [Phone(text, e164) for text, e164 in session.execute(query.order_by(CustomerPhone.position))]
 
 
 def store_phones(session: Session, customer_id: int, phones: list[Phone]) -> None:

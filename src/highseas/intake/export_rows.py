@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from highseas.auth.permissions import customer_contacts_hidden, visible_customers_clause
 from highseas.customers.hiding import public_custom_fields
-from highseas.customers.models import Customer
+from highseas.customers.models import Customer, CustomerPhone
 from highseas.intake.labels import EXPORT_COLUMNS, STAGE_LABELS, TAG_SEPARATOR, TIME_FORMAT, YES_NO
 from highseas.languages import Lang
 from highseas.org.models import User
@@ -82,6 +82,7 @@ class CustomerSheet:
                 owner.name,
                 owner.username,
                 customer_contacts_hidden(self.viewer.role).label("hidden"),
+                _further_phones(),
             )
             .join(Pool, Pool.id == Customer.pool_id)
             .outerjoin(owner, owner.id == Customer.owner_id)
@@ -90,7 +91,8 @@ class CustomerSheet:
             .execution_options(yield_per=BATCH)
         )
         keys = self.custom_keys
-        for c, pool_name, owner_name, owner_username, hidden in self.session.execute(query, self.parameters):
+        rows = self.session.execute(query, self.parameters)
+        for c, pool_name, owner_name, owner_username, hidden, further in rows:
             custom = c.custom_fields or {}
             if hidden:
                 custom = public_custom_fields(custom, self.public_fields.get(c.pool_id, []))
@@ -98,7 +100,7 @@ class CustomerSheet:
                 c.id,
                 c.name,
                 c.company,
-                None if hidden else c.phone,
+                None if hidden else PHONE_SEPARATOR.join(p for p in (c.phone, further) if p) or None,
                 None if hidden else c.email,
                 None if hidden else c.wechat,
                 c.credit_code,
@@ -137,3 +139,14 @@ class CustomerSheet:
         if isinstance(value, dict):
             return ", ".join(f"{k}: {v}" for k, v in value.items())
         return value
+
+
+PHONE_SEPARATOR = " / "
+"""Between a customer's numbers in the phone column: an import reads them back as its phones."""
+
+
+def _further_phones() -> ColumnElement[str | None]:
+    """A customer's numbers after the first, in one cell (string_agg / group_concat), in the order
+    the database reads them: an import reads every one of them back, in whatever order."""
+    query = select(func.aggregate_strings(CustomerPhone.phone, PHONE_SEPARATOR))
+    return query.where(CustomerPhone.customer_id == Customer.id).scalar_subquery()

@@ -30,6 +30,8 @@ VALUE_MAP_FIELDS = {"grade": GRADES}
 MAX_VALUE_LENGTH = 100
 MAX_VALUES = 500
 """Values one call may map: a CRM's grade labels are a handful."""
+
+
 def remembered_mapping(session: Session, header: list[str]) -> dict[str, str] | None:
     """The mapping confirmed for files with this header row, if one was."""
     found = session.scalars(
