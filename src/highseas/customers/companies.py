@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -86,7 +86,11 @@ def _without_english_suffixes(text: str) -> str:
 def looks_like_person(raw: str) -> bool:
     """A Chinese personal name or a form of address (李娜, 欧阳娜娜, 王总), with nothing of an
     organisation in it."""
-    text = _NOT_WORD.sub("", _folded(raw))
+    return _is_person(_folded(raw))
+
+
+def _is_person(folded: str) -> bool:
+    text = _NOT_WORD.sub("", folded)
     if not _HAN.match(text) or _ORGANISATION_MARKERS.search(text):
         return False
     surname = next((s for s in _COMPOUND_SURNAMES if text.startswith(s)), text[:1])
@@ -122,9 +126,10 @@ def company_key(raw: str) -> str | None:
     "中国平安（集团）股份有限公司" and "中国平安集团" give one key, as do "鴻海精密工業股份有限公司"
     and "鸿海精密工业", or "Acme Trading Co., Ltd." and "ACME TRADING COMPANY LIMITED".
     """
-    if looks_like_person(raw):
+    folded = _folded(raw)
+    if _is_person(folded):
         return None
-    key = _NOT_WORD.sub("", _without_english_suffixes(_folded(raw)))
+    key = _NOT_WORD.sub("", _without_english_suffixes(folded))
     stripped = _CHINESE_SUFFIXES.match(key)
     if stripped is not None:
         key = stripped.group(1)
@@ -164,9 +169,11 @@ def _trailing_place(key: str) -> int:
     )
 
 
+@lru_cache(maxsize=1 << 17)
 def match_key(key: str) -> str:
     """A :func:`company_key` without the province and city around the brand, for possible
-    duplicates only: 广东省深圳市腾讯 and 腾讯（深圳）both give 腾讯."""
+    duplicates only: 广东省深圳市腾讯 and 腾讯（深圳）both give 腾讯. Remembered: the possible-duplicate
+    pass of an import asks for each key in both of its blockings."""
     for _ in range(2):  # a province, then a city of it
         key = key[place_prefix_length(key) :]
     cut = _trailing_place(key)

@@ -103,6 +103,9 @@ class Problem:
     column: str
     reason: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    # The cell's text when it is left out of its field but kept on the customer as a custom field
+    # under its column's name: a number libphonenumber refuses is still what the old CRM held.
+    kept: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ class RowCleaner:
                 try:
                     phone = read_phone(typed)
                 except ContactRefused as refused:
-                    warnings.append(Problem(column, refused.reason, refused.params))
+                    warnings.append(Problem(column, refused.reason, refused.params, kept=typed))
                     continue
                 if len(phone.text) > limit:
                     warnings.append(self._too_long(column, phone.text, limit))
@@ -237,7 +240,7 @@ class RowCleaner:
         try:
             return normalise_email(raw) if name == "email" else normalise_credit_code(raw)
         except ContactRefused as refused:
-            warnings.append(Problem(self.columns.column_of(name), refused.reason, refused.params))
+            warnings.append(Problem(self.columns.column_of(name), refused.reason, refused.params, kept=raw))
             del values[name]
             return None
 
@@ -247,7 +250,7 @@ class RowCleaner:
             return None
         grade = raw.upper() if raw.upper() in GRADES else grade_of(raw)
         if grade is None:
-            warnings.append(Problem(self.columns.column_of("grade"), UNKNOWN_GRADE, {"value": raw}))
+            warnings.append(Problem(self.columns.column_of("grade"), UNKNOWN_GRADE, {"value": raw}, kept=raw))
         return grade
 
     def _region(self, values: dict[str, str], warnings: list[Problem]) -> str | None:
@@ -329,9 +332,24 @@ class RowCleaner:
             values.get("industry"),
             values.get("source") or self.default_source,
             _json(self._tags(values, warnings) if "tags" in values else []),
-            _json(self._custom_fields(cells, warnings) if self.columns.extra else {}),
+            _json(_with_kept(self._custom_fields(cells, warnings) if self.columns.extra else {}, warnings)),
         )
         return CleanRow(staged, [(p.text, p.e164) for p in phones[1:]], warnings)
+
+
+def _with_kept(custom: dict[str, str], warnings: list[Problem]) -> dict[str, str]:
+    """The custom fields with the text of each cell left out of its field, under its column (two
+    numbers refused in one column share it). The custom-field limits still hold."""
+    for problem in warnings:
+        if problem.kept is None or not problem.column:
+            continue
+        if problem.column in custom:
+            joined = f"{custom[problem.column]} / {problem.kept}"
+            if len(joined) <= MAX_CUSTOM_VALUE_LENGTH:
+                custom[problem.column] = joined
+        elif len(custom) < MAX_CUSTOM_FIELDS and len(problem.column) <= MAX_CUSTOM_KEY_LENGTH:
+            custom[problem.column] = problem.kept[:MAX_CUSTOM_VALUE_LENGTH]
+    return custom
 
 
 def _json(value: list[str] | dict[str, str]) -> str:

@@ -53,13 +53,13 @@ MAX_MATCHES = 10
 _LAST = "\U0010ffff"  # after every character a key may hold
 
 
-def _closest(key: str, keys: list[str], matched: list[str]) -> list[tuple[float, int]]:
+def _closest(key: str, its_match: str, keys: list[str], matched: list[str]) -> list[tuple[float, int]]:
     """(score, position) of the company keys close to ``key``, closest first: the better of
     comparing them whole and comparing their :func:`match_key` (no province or city; ``matched``,
     worked out once per block), so that a city in both names ("杭州云帆科技", "杭州云帆信息科技")
     still counts, and a city in one only ("北京小米科技", "小米科技") no longer counts against them."""
     best: dict[int, float] = {}
-    for needle, haystack in ((key, keys), (match_key(key), matched)):
+    for needle, haystack in ((key, keys), (its_match, matched)):
         for _, score, position in process.extract(
             needle, haystack, scorer=fuzz.ratio, score_cutoff=THRESHOLD, limit=None
         ):
@@ -147,9 +147,12 @@ def possible_duplicates(
     dismissed = dismissed_with(session, imported)
     closest: dict[int, tuple[float, int, int]] = {}  # customer: (score, row, other customer)
     # Blocks of the key's first characters, then of the brand's (after a province or city).
-    for block in (func.substr(Customer.company_key, 1, BLOCK_CHARS), block_of(Customer.company_key)):
+    blockings = (func.substr(Customer.company_key, 1, BLOCK_CHARS), block_of(Customer.company_key))
+    for second, block in enumerate(blockings):
         for members in _blocks(session, actor, batch_id, block):
-            if len(members) > 1:
+            # A brand block where no key starts with a place holds keys that all begin with the
+            # brand: the first blocking compared every pair of them already.
+            if len(members) > 1 and (not second or any(place_prefix_length(m[2]) for m in members)):
                 _closest_in_block(members, dismissed, closest)
     for customer_id, (score, row_no, other_id) in sorted(closest.items(), key=lambda item: item[1][1]):
         yield {
@@ -170,11 +173,11 @@ def _closest_in_block(
     """Note in ``closest`` each imported member's closest other member, if closer than before."""
     keys = [key for _, _, key, _ in members]
     matched = [match_key(key) for key in keys]
-    for _, customer_id, key, row_no in members:
+    for (_, customer_id, key, row_no), its_match in zip(members, matched, strict=True):
         if row_no is None:
             continue
         # Best first; the first acceptable one is the closest other customer.
-        for score, position in _closest(key, keys, matched):
+        for score, position in _closest(key, its_match, keys, matched):
             other_id, other_row = members[position][1], members[position][3]
             if other_id == customer_id or (other_row is not None and other_row > row_no):
                 continue
@@ -227,7 +230,7 @@ def _matches(
     # every row, instead of seeking each range in the company_key index.
     candidates = sorted((c for c in found if c.id not in skip), key=lambda c: c.id)
     keys = [c.company_key or "" for c in candidates]
-    scored = _closest(key, keys, [match_key(k) for k in keys])[:MAX_MATCHES]
+    scored = _closest(key, match_key(key), keys, [match_key(k) for k in keys])[:MAX_MATCHES]
     matches = [_match(session, actor, candidates[p], score) for score, p in scored]
     if matches:
         listed = [m.customer_id for m in matches]
