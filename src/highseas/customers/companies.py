@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache
 
 import opencc
 
@@ -169,11 +169,9 @@ def _trailing_place(key: str) -> int:
     )
 
 
-@lru_cache(maxsize=1 << 17)
 def match_key(key: str) -> str:
     """A :func:`company_key` without the province and city around the brand, for possible
-    duplicates only: 广东省深圳市腾讯 and 腾讯（深圳）both give 腾讯. Remembered: the possible-duplicate
-    pass of an import asks for each key in both of its blockings."""
+    duplicates only: 广东省深圳市腾讯 and 腾讯（深圳）both give 腾讯."""
     for _ in range(2):  # a province, then a city of it
         key = key[place_prefix_length(key) :]
     cut = _trailing_place(key)
