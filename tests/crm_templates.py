@@ -16,6 +16,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from tests.fixtures.make_xls import WUKONG_CUSTOMERS, WUKONG_LEADS
+
 FIXTURES = Path(__file__).parent / "fixtures"
 WUKONG_NOTES = (
     "注意事项：\n1、表头标“*”的红色字体为必填项\n2、手机：支持11位手机号\n"
@@ -96,33 +98,7 @@ WUKONG_CUSTOMERS_XLS = Template(
     (FIXTURES / "wukong_customers.xls").read_bytes(),
     ["company", "grade", "industry", "source", "phone", "phone", "custom", "custom", "custom", "custom"],
     3,
-    [
-        [
-            "长沙湘江机电设备有限公司",
-            "A（重点客户）",
-            "制造业",
-            "促销活动",
-            "0731-88881234",
-            "13807318888",
-            "www.xjjd.cn",
-            "2026-12-10 10:00:00",
-            "展会认识",
-            "湖南省长沙市岳麓区麓谷大道 1 号",
-        ],
-        ["青岛海韵食品有限公司", "B（普通客户）", "食品", "电话营销", "0532-86661234", "", "", "", "", ""],
-        [
-            "重庆山城物流有限公司",
-            "C（非优先客户）",
-            "物流",
-            "搜索引擎",
-            "",
-            "13883001234",
-            "",
-            "",
-            "老客户转介绍",
-            "重庆市渝中区",
-        ],
-    ],
+    WUKONG_CUSTOMERS[2],  # the rows of make_xls.py's (title, header, rows), as written into the file
 )
 
 WUKONG_LEADS_XLS = Template(
@@ -131,20 +107,7 @@ WUKONG_LEADS_XLS = Template(
     (FIXTURES / "wukong_leads.xls").read_bytes(),
     ["company", "source", "phone", "phone", "industry", "grade", "custom", "custom", "custom"],
     3,
-    [
-        [
-            "深圳前海云帆科技有限公司",
-            "线上注册",
-            "0755-26661234",
-            "13923451234",
-            "互联网",
-            "A（重点客户）",
-            "",
-            "官网留资",
-            "广东省,深圳市,南山区",
-        ],
-        ["杭州西溪茶业有限公司", "广告", "", "13757101234", "农业", "", "", "", "浙江省,杭州市,西湖区"],
-    ],
+    WUKONG_LEADS[2],
 )
 
 _WUKONG_11_HEADER = [
